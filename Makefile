@@ -1,0 +1,108 @@
+# oxlua - build, test and install.
+#
+#   make            build/oxlua, build/lua/oxlua/core.so, build/liboxlua.a, test objects
+#   make run        build, then run the default policy (needs root)
+#   make test       the whole suite against the running kernel (needs root)
+#   make test-asan  the suite with the engine built with ASan + UBSan
+#   make inspect F=obj.o
+#
+# Missing build dependencies are installed by scripts/setup.sh (Debian).
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+SANITIZE ?=
+CC       ?= cc
+CLANG    ?= clang
+
+DEPS_OK := $(shell pkg-config --exists lua5.4 libelf zlib 2>/dev/null && \
+	command -v $(CLANG) >/dev/null && command -v busted >/dev/null && \
+	command -v bpftool >/dev/null && test -f /usr/include/bpf/bpf_helpers.h && echo yes)
+ifneq ($(DEPS_OK),yes)
+$(info oxlua: build dependencies missing; running scripts/setup.sh)
+SETUP := $(shell scripts/setup.sh >&2 || echo failed)
+ifeq ($(SETUP),failed)
+$(error scripts/setup.sh failed: install the packages it names, then run make again)
+endif
+endif
+
+LUA_CFLAGS := $(shell pkg-config --cflags lua5.4)
+LUA_LIBS   := $(shell pkg-config --libs lua5.4)
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu99 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE $(LUA_CFLAGS)
+LDLIBS_ENGINE := -lelf -lz
+ifneq ($(SANITIZE),)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+ENGINE_SRC := src/common.c src/errnames.c src/sys.c src/section.c src/btf.c \
+	src/elf.c src/maps.c src/externs.c src/kconfig.c src/link.c src/load.c
+BIND_SRC   := src/lua/core.c src/lua/preload.c src/lua/lbtf.c src/lua/lobject.c \
+	src/lua/linst.c src/lua/lmap.c src/lua/lprog.c
+LUA_SRC    := $(sort $(wildcard lua/oxlua/*.lua))
+HEADERS    := $(wildcard src/*.h src/lua/*.h include/*.h)
+
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/obj/%.o)
+BIND_OBJ   := $(BIND_SRC:%.c=$(BUILD)/obj/%.o)
+BPF_SRC    := $(wildcard tests/bpf/*.bpf.c)
+BPF_OBJ    := $(BPF_SRC:tests/bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+
+all: $(BUILD)/oxlua $(BUILD)/lua/oxlua/core.so $(BUILD)/liboxlua.a bpf
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The static library: engine and bindings, for C hosts (include/oxlua.h).
+$(BUILD)/liboxlua.a: $(ENGINE_OBJ) $(BIND_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# The Lua module: does not link liblua (the host provides the Lua API).
+$(BUILD)/lua/oxlua/core.so: $(ENGINE_OBJ) $(BIND_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS_ENGINE)
+
+$(BUILD)/embedded.c: scripts/embed.lua $(LUA_SRC)
+	@mkdir -p $(dir $@)
+	lua5.4 scripts/embed.lua $@ $(LUA_SRC)
+
+# The CLI exports the Lua API (-Wl,-E) so other C modules load into it.
+$(BUILD)/oxlua: $(BUILD)/obj/src/cli/main.o $(BUILD)/embedded.c $(BUILD)/liboxlua.a
+	$(CC) $(CFLAGS) -Wno-overlength-strings $(LDFLAGS) -Wl,-E -o $@ \
+		$(BUILD)/obj/src/cli/main.o $(BUILD)/embedded.c $(BUILD)/liboxlua.a \
+		$(LUA_LIBS) $(LDLIBS_ENGINE) -lm -ldl
+
+# BPF test objects, compiled as the ecosystem compiles them.
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -I/usr/include/$(shell uname -m)-linux-gnu -Itests/bpf
+bpf: $(BPF_OBJ)
+$(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard tests/bpf/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+
+run: all
+	$(BUILD)/oxlua run $(ARGS)
+
+inspect: all
+	$(BUILD)/oxlua inspect $(F)
+
+test: all
+	OXLUA_BUILD=$(BUILD) scripts/run-tests.sh $(TESTARGS)
+
+test-asan:
+	$(MAKE) BUILD=build-asan SANITIZE=1 test
+
+clean:
+	rm -rf build build-asan
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4/oxlua \
+		$(DESTDIR)$(PREFIX)/share/lua/5.4/oxlua $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/lib
+	install -m 755 $(BUILD)/oxlua $(DESTDIR)$(PREFIX)/bin/oxlua
+	install -m 644 $(BUILD)/lua/oxlua/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/oxlua/core.so
+	install -m 644 $(LUA_SRC) $(DESTDIR)$(PREFIX)/share/lua/5.4/oxlua/
+	install -m 644 include/oxlua.h $(DESTDIR)$(PREFIX)/include/oxlua.h
+	install -m 644 $(BUILD)/liboxlua.a $(DESTDIR)$(PREFIX)/lib/liboxlua.a
+
+.PHONY: all bpf run inspect test test-asan clean install

@@ -1,0 +1,217 @@
+/* core.c - the oxlua.core module: entry point, error convention, value
+ * conversion shared by maps and globals. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lbtf.h"
+#include "lcore.h"
+#include "../kconfig.h"
+#include "../section.h"
+#include "../sys.h"
+#include "../../include/oxlua.h"
+
+int oxl_fail(lua_State *L, const struct ox_err *e)
+{
+	luaL_pushfail(L);
+	lua_pushstring(L, e->msg);
+	lua_pushinteger(L, e->errnum);
+	return 3;
+}
+
+int oxl_errno(lua_State *L, int e, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	luaL_pushfail(L);
+	lua_pushfstring(L, "%s: %s (%s)", buf, ox_errno_name(e), strerror(e));
+	lua_pushinteger(L, e);
+	return 3;
+}
+
+void oxl_newclass(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods)
+{
+	luaL_newmetatable(L, name);
+	luaL_setfuncs(L, meta, 0);
+	lua_newtable(L);
+	luaL_setfuncs(L, methods, 0);
+	lua_setfield(L, -2, "__index");
+	lua_pop(L, 1);
+}
+
+/* ---- value conversion ---- */
+
+static int put_integer(lua_State *L, int idx, uint32_t size, void *out, const char *what)
+{
+	lua_Integer v;
+	int ok;
+	if (lua_isboolean(L, idx))
+		v = lua_toboolean(L, idx);
+	else {
+		v = lua_tointegerx(L, idx, &ok);
+		if (!ok)
+			return luaL_error(L, "%s: number %s has no integer representation", what,
+					  lua_tostring(L, idx));
+	}
+	if (size < 8) {
+		lua_Integer lo = -((lua_Integer)1 << (size * 8 - 1));
+		lua_Integer hi = ((lua_Integer)1 << (size * 8)) - 1;
+		if (v < lo || v > hi)
+			return luaL_error(L, "%s: %I does not fit %d bytes", what, v, (int)size);
+	}
+	memcpy(out, &v, size);	/* little-endian hosts: low bytes first */
+	return 0;
+}
+
+int oxl_encode(lua_State *L, int idx, const struct ox_object *obj, uint32_t type,
+	       uint32_t size, void *out, const char *what)
+{
+	int t = lua_type(L, idx);
+	idx = lua_absindex(L, idx);
+	memset(out, 0, size);
+	if (t == LUA_TUSERDATA) {	/* maps and programs go in as their fds */
+		struct oxl_map *m = luaL_testudata(L, idx, OXL_MAP);
+		struct oxl_program *p = luaL_testudata(L, idx, OXL_PROGRAM);
+		int fd = m && m->owner->inst ? m->owner->inst->maps[m->idx].fd :
+			 p && p->owner->inst ? p->owner->inst->progs[p->idx].fd : -1;
+		if (fd < 0 || size != 4)
+			return luaL_error(L, "%s: a map or program (open) fits only 4-byte values", what);
+		memcpy(out, &fd, 4);
+		return 0;
+	}
+	if (obj->btf && type && btf_type_by_id(obj->btf, type) &&
+	    (t == LUA_TTABLE || t == LUA_TSTRING || btf_size(obj->btf, type) == (int64_t)size)) {
+		char msg[512];
+		if (btf_size(obj->btf, type) != (int64_t)size) {
+			if (t == LUA_TSTRING && lua_rawlen(L, idx) == size) {
+				memcpy(out, lua_tostring(L, idx), size);
+				return 0;
+			}
+			return luaL_error(L, "%s: BTF type size differs from %d bytes", what, (int)size);
+		}
+		if (oxl_btf_encode(L, idx, obj->btf, type, out, size, msg, sizeof msg))
+			return luaL_error(L, "%s: %s", what, msg);
+		return 0;
+	}
+	if (t == LUA_TSTRING) {
+		size_t len;
+		const char *s = lua_tolstring(L, idx, &len);
+		if (len != size)
+			return luaL_error(L, "%s: string of %d bytes, expected %d", what, (int)len,
+					  (int)size);
+		memcpy(out, s, size);
+		return 0;
+	}
+	if ((t == LUA_TNUMBER || t == LUA_TBOOLEAN) &&
+	    (size == 1 || size == 2 || size == 4 || size == 8))
+		return put_integer(L, idx, size, out, what);
+	return luaL_error(L, "%s: %s cannot be stored in %d bytes%s", what, luaL_typename(L, idx),
+			  (int)size, t == LUA_TTABLE ? " without a BTF type" : "");
+}
+
+void oxl_decode(lua_State *L, const struct ox_object *obj, uint32_t type, const void *data,
+		uint32_t size)
+{
+	if (obj->btf && type && btf_size(obj->btf, type) == (int64_t)size) {
+		oxl_btf_push(L, obj->btf, type, data, size);
+		return;
+	}
+	switch (size) {
+	case 1: lua_pushinteger(L, *(const uint8_t *)data); return;
+	case 2: { uint16_t v; memcpy(&v, data, 2); lua_pushinteger(L, v); return; }
+	case 4: { uint32_t v; memcpy(&v, data, 4); lua_pushinteger(L, v); return; }
+	case 8: { int64_t v; memcpy(&v, data, 8); lua_pushinteger(L, (lua_Integer)v); return; }
+	default: lua_pushlstring(L, data, size);
+	}
+}
+
+/* ---- module functions ---- */
+
+static int l_open(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct oxl_object *o = lua_newuserdatauv(L, sizeof *o, 0);
+	struct ox_err err;
+	o->obj = NULL;
+	luaL_setmetatable(L, OXL_OBJECT);
+	if (!(o->obj = ox_object_open(path, &err)))
+		return oxl_fail(L, &err);
+	return 1;
+}
+
+static int l_parse(lua_State *L)
+{
+	size_t len;
+	const char *data = luaL_checklstring(L, 1, &len);
+	const char *name = luaL_optstring(L, 2, "(memory)");
+	struct oxl_object *o = lua_newuserdatauv(L, sizeof *o, 0);
+	struct ox_err err;
+	o->obj = NULL;
+	luaL_setmetatable(L, OXL_OBJECT);
+	if (!(o->obj = ox_object_parse(data, len, name, &err)))
+		return oxl_fail(L, &err);
+	return 1;
+}
+
+static int l_errname(lua_State *L)
+{
+	lua_pushstring(L, ox_errno_name((int)luaL_checkinteger(L, 1)));
+	return 1;
+}
+
+static int l_kernel_version(lua_State *L)
+{
+	uint32_t v = ox_kernel_version();
+	lua_pushinteger(L, v);
+	lua_pushfstring(L, "%d.%d.%d", (int)(v >> 16), (int)((v >> 8) & 0xff), (int)(v & 0xff));
+	return 2;
+}
+
+static int l_possible_cpus(lua_State *L)
+{
+	lua_pushinteger(L, ox_possible_cpus());
+	return 1;
+}
+
+static int l_section(lua_State *L)
+{
+	struct ox_section s;
+	const char *name = luaL_checkstring(L, 1);
+	if (ox_section_lookup(name[0] == '?' ? name + 1 : name, &s))
+		return 0;
+	lua_createtable(L, 0, 4);
+	lua_pushstring(L, ox_prog_type_name(s.prog_type));
+	lua_setfield(L, -2, "type");
+	lua_pushstring(L, ox_attach_type_name(s.attach_type));
+	lua_setfield(L, -2, "attach_type");
+	lua_pushstring(L, s.kind);
+	lua_setfield(L, -2, "kind");
+	lua_pushstring(L, s.target);
+	lua_setfield(L, -2, "target");
+	return 1;
+}
+
+static const luaL_Reg funcs[] = {
+	{ "open", l_open },
+	{ "parse", l_parse },
+	{ "errname", l_errname },
+	{ "kernel_version", l_kernel_version },
+	{ "possible_cpus", l_possible_cpus },
+	{ "section", l_section },
+	{ NULL, NULL }
+};
+
+int luaopen_oxlua_core(lua_State *L)
+{
+	oxl_open_object(L);
+	oxl_open_instance(L);
+	oxl_open_map(L);
+	oxl_open_program(L);
+	luaL_newlib(L, funcs);
+	lua_pushstring(L, OXLUA_VERSION);
+	lua_setfield(L, -2, "version");
+	return 1;
+}

@@ -1,0 +1,46 @@
+/* lcore.h - shared pieces of the oxlua.core bindings. No policy here. */
+#ifndef OXLUA_LCORE_H
+#define OXLUA_LCORE_H
+
+#include <lua.h>
+#include <lauxlib.h>
+
+#include "../common.h"
+#include "../load.h"
+#include "../object.h"
+
+#define OXL_OBJECT   "oxlua.object"
+#define OXL_INSTANCE "oxlua.instance"
+#define OXL_MAP      "oxlua.map"
+#define OXL_PROGRAM  "oxlua.program"
+
+struct oxl_object { struct ox_object *obj; };
+struct oxl_instance { struct ox_instance *inst; };
+/* Views into an instance; the instance userdata is their user value. */
+struct oxl_map { struct oxl_instance *owner; int idx; };
+struct oxl_program { struct oxl_instance *owner; int idx; };
+
+/* nil, message, errno (and the extra value at `extra` if non-zero). */
+int oxl_fail(lua_State *L, const struct ox_err *e);
+int oxl_errno(lua_State *L, int e, const char *fmt, ...);
+
+void oxl_open_object(lua_State *L);
+void oxl_open_instance(lua_State *L);
+void oxl_open_map(lua_State *L);
+void oxl_open_program(lua_State *L);
+
+/* Push a map / program view of the instance at index `owner`. */
+void oxl_push_map(lua_State *L, int owner, int idx);
+void oxl_push_program(lua_State *L, int owner, int idx);
+
+/* Lua value <-> bytes of a map key/value (size bytes), by BTF type when there
+ * is one, else integers for 1/2/4/8 bytes and byte strings. */
+int oxl_encode(lua_State *L, int idx, const struct ox_object *obj, uint32_t type,
+	       uint32_t size, void *out, const char *what);
+void oxl_decode(lua_State *L, const struct ox_object *obj, uint32_t type, const void *data,
+		uint32_t size);
+
+/* Register functions in the table on top: the methods table idiom. */
+void oxl_newclass(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods);
+
+#endif

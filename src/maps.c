@@ -1,0 +1,517 @@
+/* maps.c - map definitions from an object: BTF-defined ".maps", the legacy
+ * "maps" section (struct bpf_map_def and iproute2's longer layout), global
+ * data sections and the synthetic .kconfig map. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "elf.h"
+#include "object.h"
+
+#ifndef BPF_MAP_TYPE_RINGBUF
+#define BPF_MAP_TYPE_RINGBUF 27
+#endif
+
+static struct ox_mapdef *new_map(struct ox_object *obj, const char *name, struct ox_err *err)
+{
+	struct ox_mapdef *m;
+	if (obj->nr_maps >= OX_MAX_MAPS) {
+		ox_errf(err, 0, "more than %u maps", OX_MAX_MAPS);
+		return NULL;
+	}
+	m = realloc(obj->maps, (obj->nr_maps + 1) * sizeof *m);
+	if (!m) {
+		ox_errf(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	obj->maps = m;
+	m = &obj->maps[obj->nr_maps];
+	memset(m, 0, sizeof *m);
+	m->inner = -1;
+	if (!(m->name = strdup(name))) {
+		ox_errf(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	obj->nr_maps++;
+	return m;
+}
+
+/* Sanity checks that catch impossible definitions before the kernel does. */
+static int check_map(const struct ox_mapdef *m, struct ox_err *err)
+{
+	const uint32_t limit = 1u << 30;
+	long page = sysconf(_SC_PAGESIZE);
+	if (m->key_size > limit || m->value_size > limit)
+		return ox_errf(err, 0, "map '%s': key_size %u / value_size %u is impossibly large",
+			       m->name, m->key_size, m->value_size);
+	switch (m->type) {
+	case BPF_MAP_TYPE_RINGBUF:
+		if (m->max_entries && (m->max_entries % page ||
+				       (m->max_entries & (m->max_entries - 1))))
+			return ox_errf(err, 0, "map '%s': ringbuf max_entries %u is not a power-of-2 "
+				       "multiple of the page size (%ld)", m->name, m->max_entries, page);
+		break;
+	case BPF_MAP_TYPE_HASH: case BPF_MAP_TYPE_LRU_HASH: case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH: case BPF_MAP_TYPE_HASH_OF_MAPS:
+	case BPF_MAP_TYPE_LPM_TRIE:
+		if (m->key_size == 0)
+			return ox_errf(err, 0, "map '%s': key_size 0 is invalid for %s", m->name,
+				       ox_map_type_name(m->type));
+		/* fallthrough */
+	case BPF_MAP_TYPE_ARRAY: case BPF_MAP_TYPE_PERCPU_ARRAY:
+		if (m->value_size == 0 && m->type != BPF_MAP_TYPE_HASH_OF_MAPS)
+			return ox_errf(err, 0, "map '%s': value_size 0 is invalid for %s", m->name,
+				       ox_map_type_name(m->type));
+		if (m->type == BPF_MAP_TYPE_ARRAY || m->type == BPF_MAP_TYPE_PERCPU_ARRAY) {
+			if (m->key_size != 4)
+				return ox_errf(err, 0, "map '%s': %s needs a 4-byte key, not %u",
+					       m->name, ox_map_type_name(m->type), m->key_size);
+		}
+		if (m->max_entries == 0)
+			return ox_errf(err, 0, "map '%s': max_entries 0 is invalid for %s", m->name,
+				       ox_map_type_name(m->type));
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* ---- legacy "maps" section ---- */
+
+static int legacy_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
+{
+	const struct ox_elf_sec *s;
+	size_t nsyms = 0, def_size;
+	if (elf->maps_sec < 0)
+		return 0;
+	s = &elf->secs[elf->maps_sec];
+	for (size_t i = 1; i < elf->nr_syms; i++)
+		if (elf->syms[i].st_shndx == elf->maps_sec &&
+		    GELF_ST_TYPE(elf->syms[i].st_info) != STT_SECTION && elf->sym_names[i][0])
+			nsyms++;
+	if (!nsyms)
+		return s->size ? ox_errf(err, 0, "section 'maps': %zu bytes but no map symbols",
+					 s->size) : 0;
+	if (!s->data || s->size % nsyms)
+		return ox_errf(err, 0, "section 'maps': %zu bytes do not divide into %zu definitions",
+			       s->size, nsyms);
+	def_size = s->size / nsyms;
+	if (def_size < 20)
+		return ox_errf(err, 0, "section 'maps': %zu-byte definitions, shorter than "
+			       "struct bpf_map_def (20)", def_size);
+	for (size_t i = 1; i < elf->nr_syms; i++) {
+		const GElf_Sym *sym = &elf->syms[i];
+		struct ox_mapdef *m;
+		uint32_t w[9] = {0};
+		if (sym->st_shndx != elf->maps_sec || GELF_ST_TYPE(sym->st_info) == STT_SECTION ||
+		    !elf->sym_names[i][0])
+			continue;
+		if (sym->st_value % def_size || !ox_range_ok(sym->st_value, def_size, s->size))
+			return ox_errf(err, 0, "map '%s': definition at offset %lu is misplaced in "
+				       "section 'maps'", elf->sym_names[i], (unsigned long)sym->st_value);
+		memcpy(w, s->data + sym->st_value, def_size < sizeof w ? def_size : sizeof w);
+		if (!(m = new_map(obj, elf->sym_names[i], err)))
+			return -1;
+		m->type = w[0], m->key_size = w[1], m->value_size = w[2];
+		m->max_entries = w[3], m->map_flags = w[4];
+		m->sec = elf->maps_sec, m->sec_off = sym->st_value, m->def_size = def_size;
+		if (def_size == 36)		/* iproute2: id, pinning, inner_id, inner_idx */
+			m->pinning = w[6];
+		else if (def_size == 280)	/* oxidebpf: pinning, namespace[256] */
+			m->pinning = w[5];
+		else
+			for (size_t b = 20; b < def_size; b++)
+				if (s->data[sym->st_value + b])
+					return ox_errf(err, 0, "map '%s': %zu-byte definition has unknown "
+						       "non-zero fields", m->name, def_size);
+		if (check_map(m, err))
+			return -1;
+	}
+	return 0;
+}
+
+struct sym_ctx {
+	struct ox_elf *elf;
+	int sec;
+};
+
+static int data_sym_off(void *vctx, const char *name, uint32_t *off)
+{
+	struct sym_ctx *c = vctx;
+	int s = ox_elf_sym_named(c->elf, c->sec, name);
+	if (s < 0)
+		return -1;
+	*off = (uint32_t)c->elf->syms[s].st_value;
+	return 0;
+}
+
+/* ---- BTF-defined ".maps" ---- */
+
+/* __uint(name, val) is `int (*name)[val]`: the value is the array's length. */
+static int ptr_array_len(const struct btf *btf, uint32_t type, uint32_t *val)
+{
+	const struct btf_type *t = btf_type_by_id(btf, type);
+	if (!t || btf_kind(t) != BTF_KIND_PTR)
+		return -1;
+	t = btf_type_by_id(btf, btf_resolve(btf, t->type));
+	if (!t || btf_kind(t) != BTF_KIND_ARRAY)
+		return -1;
+	*val = btf_array_info(t)->nelems;
+	return 0;
+}
+
+static int parse_btf_map(struct ox_object *obj, struct ox_mapdef *m, uint32_t def_id,
+			 int depth, struct ox_err *err);
+
+static int map_values(struct ox_object *obj, struct ox_mapdef *m, uint32_t type, int depth,
+		      struct ox_err *err)
+{
+	const struct btf *btf = obj->btf;
+	const struct btf_type *t = btf_type_by_id(btf, btf_resolve(btf, type));
+	const struct btf_type *p;
+	uint32_t inner_def;
+	char name[256];
+	struct ox_mapdef *inner;
+	int idx;
+	if (!t || btf_kind(t) != BTF_KIND_ARRAY)
+		return ox_errf(err, 0, "map '%s': 'values' must be an array", m->name);
+	p = btf_type_by_id(btf, btf_resolve(btf, btf_array_info(t)->type));
+	if (!p || btf_kind(p) != BTF_KIND_PTR)
+		return ox_errf(err, 0, "map '%s': 'values' must be an array of pointers", m->name);
+	inner_def = btf_resolve(btf, p->type);
+	t = btf_type_by_id(btf, inner_def);
+	if (m->type == BPF_MAP_TYPE_PROG_ARRAY) {
+		if (!t || btf_kind(t) != BTF_KIND_FUNC_PROTO)
+			return ox_errf(err, 0, "map '%s': prog_array values must be functions", m->name);
+		m->key_size = m->key_size ? m->key_size : 4;
+		m->value_size = m->value_size ? m->value_size : 4;
+		return 0;
+	}
+	if (m->type != BPF_MAP_TYPE_ARRAY_OF_MAPS && m->type != BPF_MAP_TYPE_HASH_OF_MAPS)
+		return ox_errf(err, 0, "map '%s': 'values' is only for map-in-map and prog_array",
+			       m->name);
+	if (!t || btf_kind(t) != BTF_KIND_STRUCT)
+		return ox_errf(err, 0, "map '%s': inner map definition must be a struct", m->name);
+	if (depth > 0)
+		return ox_errf(err, 0, "map '%s': nested map-in-map is not supported", m->name);
+	idx = (int)(m - obj->maps);
+	snprintf(name, sizeof name, "%s.inner", m->name);
+	if (!(inner = new_map(obj, name, err)))
+		return -1;
+	m = &obj->maps[idx];	/* new_map may move the array */
+	inner->is_inner = 1;
+	inner->sec = -1;
+	m->inner = (int)(inner - obj->maps);
+	m->value_size = 4;
+	if (!m->key_size)
+		m->key_size = 4;
+	return parse_btf_map(obj, inner, inner_def, depth + 1, err);
+}
+
+static int parse_btf_map(struct ox_object *obj, struct ox_mapdef *m, uint32_t def_id,
+			 int depth, struct ox_err *err)
+{
+	const struct btf *btf = obj->btf;
+	const struct btf_type *def = btf_type_by_id(btf, def_id);
+	uint32_t values_type = 0, key_size = 0, value_size = 0;
+	int idx = (int)(m - obj->maps);
+	if (!def || btf_kind(def) != BTF_KIND_STRUCT)
+		return ox_errf(err, 0, "map '%s': definition is not a struct", m->name);
+	for (uint32_t i = 0; i < btf_vlen(def); i++) {
+		const struct btf_member *mb = &btf_members(def)[i];
+		const char *f = btf_str(btf, mb->name_off);
+		uint32_t v = 0;
+		m = &obj->maps[idx];
+		if (!strcmp(f, "key") || !strcmp(f, "value")) {
+			const struct btf_type *pt = btf_type_by_id(btf, mb->type);
+			int64_t sz;
+			if (!pt || btf_kind(pt) != BTF_KIND_PTR)
+				return ox_errf(err, 0, "map '%s': '%s' must be __type(%s, T)", m->name, f, f);
+			sz = btf_size(btf, pt->type);
+			if (sz < 0 || sz > (1 << 30))
+				return ox_errf(err, 0, "map '%s': %s type has no usable size", m->name, f);
+			if (f[0] == 'k')
+				m->btf_key = pt->type, key_size = (uint32_t)sz;
+			else
+				m->btf_value = pt->type, value_size = (uint32_t)sz;
+			continue;
+		}
+		if (!strcmp(f, "values")) {
+			values_type = mb->type;
+			continue;
+		}
+		if (ptr_array_len(btf, mb->type, &v))
+			return ox_errf(err, 0, "map '%s': field '%s' must be __uint(%s, N)", m->name, f, f);
+		if (!strcmp(f, "type")) m->type = v;
+		else if (!strcmp(f, "max_entries")) m->max_entries = v;
+		else if (!strcmp(f, "map_flags")) m->map_flags = v;
+		else if (!strcmp(f, "numa_node")) m->numa_node = v;
+		else if (!strcmp(f, "key_size")) m->key_size = v;
+		else if (!strcmp(f, "value_size")) m->value_size = v;
+		else if (!strcmp(f, "pinning")) m->pinning = v;
+		else if (!strcmp(f, "map_extra")) m->map_extra = v;
+		else
+			return ox_errf(err, 0, "map '%s': unknown field '%s'", m->name, f);
+	}
+	m = &obj->maps[idx];
+	if (key_size) {
+		if (m->key_size && m->key_size != key_size)
+			return ox_errf(err, 0, "map '%s': key_size %u conflicts with key type size %u",
+				       m->name, m->key_size, key_size);
+		m->key_size = key_size;
+	}
+	if (value_size) {
+		if (m->value_size && m->value_size != value_size)
+			return ox_errf(err, 0, "map '%s': value_size %u conflicts with value type "
+				       "size %u", m->name, m->value_size, value_size);
+		m->value_size = value_size;
+	}
+	if (values_type && map_values(obj, m, values_type, depth, err))
+		return -1;
+	m = &obj->maps[idx];
+	if (m->pinning > 1)
+		return ox_errf(err, 0, "map '%s': unsupported pinning %u", m->name, m->pinning);
+	return check_map(m, err);
+}
+
+struct slot_ctx {
+	struct ox_object *obj;
+	struct ox_elf *elf;
+};
+
+/* Relocations inside ".maps" fill the initial slots of map-in-map and
+ * prog_array maps: `.values = { [2] = &inner }`. */
+static int slot_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *err)
+{
+	struct slot_ctx *c = vctx;
+	struct ox_object *obj = c->obj;
+	const struct btf *btf = obj->btf;
+	const char *target = c->elf->sym_names[GELF_R_SYM(rel->r_info)];
+	const GElf_Sym *tsym = &c->elf->syms[GELF_R_SYM(rel->r_info)];
+	for (uint32_t mi = 0; mi < obj->nr_maps; mi++) {
+		struct ox_mapdef *m = &obj->maps[mi];
+		const struct btf_type *def;
+		uint64_t values_off = 0;
+		struct ox_slot *sl;
+		if (m->sec != c->elf->btf_maps_sec || rel->r_offset < m->sec_off ||
+		    rel->r_offset >= m->sec_off + m->def_size)
+			continue;
+		/* the 'values' member of this map's definition struct */
+		def = btf_type_by_id(btf, m->def_type);
+		for (uint32_t k = 0; def && k < btf_vlen(def); k++)
+			if (!strcmp(btf_str(btf, btf_members(def)[k].name_off), "values"))
+				values_off = btf_member_bit_offset(def, k) / 8 + 1;
+		if (!values_off)
+			return ox_errf(err, 0, "map '%s': relocation %zu against '%s' outside 'values'",
+				       m->name, i, target);
+		values_off--;
+		if (rel->r_offset - m->sec_off < values_off ||
+		    (rel->r_offset - m->sec_off - values_off) % 8)
+			return ox_errf(err, 0, "map '%s': misaligned initial slot for '%s'", m->name,
+				       target);
+		sl = realloc(m->slots, (m->nr_slots + 1) * sizeof *sl);
+		if (!sl)
+			return ox_errf(err, ENOMEM, "out of memory");
+		m->slots = sl;
+		sl += m->nr_slots;
+		sl->index = (uint32_t)((rel->r_offset - m->sec_off - values_off) / 8);
+		sl->is_prog = GELF_ST_TYPE(tsym->st_info) == STT_FUNC;
+		if (!(sl->target = strdup(target)))
+			return ox_errf(err, ENOMEM, "out of memory");
+		m->nr_slots++;
+		if (sl->index >= m->max_entries)
+			return ox_errf(err, 0, "map '%s': initial slot %u is beyond max_entries %u",
+				       m->name, sl->index, m->max_entries);
+		if (!sl->is_prog && ox_object_find_map(obj, target) < 0)
+			return ox_errf(err, 0, "map '%s': initial slot %u names unknown map '%s'",
+				       m->name, sl->index, target);
+		return 0;
+	}
+	return ox_errf(err, 0, "section '.maps': relocation %zu against '%s' at offset %lu "
+		       "belongs to no map", i, target, (unsigned long)rel->r_offset);
+}
+
+static int btf_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
+{
+	const struct btf_type *ds;
+	uint32_t ds_id;
+	struct slot_ctx c = { obj, elf };
+	if (elf->btf_maps_sec < 0)
+		return 0;
+	if (!obj->btf)
+		return ox_errf(err, 0, "section '.maps' needs BTF, and the object has none "
+			       "(compile with -g)");
+	ds_id = btf_find_datasec(obj->btf, ".maps");
+	if (!ds_id)
+		return ox_errf(err, 0, "section '.maps' has no BTF DATASEC");
+
+	ds = btf_type_by_id(obj->btf, ds_id);
+	for (uint32_t i = 0; i < btf_vlen(ds); i++) {
+		const struct btf_var_secinfo *vs = &btf_secinfos(ds)[i];
+		const struct btf_type *var = btf_type_by_id(obj->btf, vs->type);
+		const char *name;
+		struct ox_mapdef *m;
+		int sym;
+		if (!var || btf_kind(var) != BTF_KIND_VAR)
+			return ox_errf(err, 0, "'.maps' entry %u is not a variable", i);
+		name = btf_name(obj->btf, vs->type);
+		sym = ox_elf_sym_named(elf, elf->btf_maps_sec, name);
+		if (sym < 0)
+			return ox_errf(err, 0, "map '%s': no symbol in section '.maps'", name);
+		if (!(m = new_map(obj, name, err)))
+			return -1;
+		m->sec = elf->btf_maps_sec;
+		m->sec_off = elf->syms[sym].st_value;
+		m->def_size = elf->syms[sym].st_size;
+		m->def_type = btf_resolve(obj->btf, var->type);
+		if (parse_btf_map(obj, m, m->def_type, 0, err))
+			return -1;
+	}
+	return ox_elf_each_rel(elf, elf->btf_maps_sec, slot_rel, &c, err);
+}
+
+/* ---- global data ---- */
+
+static int add_globals(struct ox_object *obj, int map, uint32_t ds_id, struct ox_err *err)
+{
+	const struct btf_type *ds = btf_type_by_id(obj->btf, ds_id);
+	for (uint32_t i = 0; i < btf_vlen(ds); i++) {
+		const struct btf_var_secinfo *vs = &btf_secinfos(ds)[i];
+		const struct btf_type *var = btf_type_by_id(obj->btf, vs->type);
+		struct ox_global *g;
+		if (!var || btf_kind(var) != BTF_KIND_VAR)
+			continue;
+		if (!ox_range_ok(vs->offset, vs->size, obj->maps[map].value_size))
+			return ox_errf(err, 0, "global '%s': offset %u size %u outside its section",
+				       btf_name(obj->btf, vs->type), vs->offset, vs->size);
+		g = realloc(obj->globals, (obj->nr_globals + 1) * sizeof *g);
+		if (!g)
+			return ox_errf(err, ENOMEM, "out of memory");
+		obj->globals = g;
+		g += obj->nr_globals;
+		g->map = map, g->off = vs->offset, g->size = vs->size, g->type = var->type;
+		if (!(g->name = strdup(btf_name(obj->btf, vs->type))))
+			return ox_errf(err, ENOMEM, "out of memory");
+		obj->nr_globals++;
+	}
+	return 0;
+}
+
+static int data_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
+{
+	for (size_t i = 1; i < elf->nr_secs; i++) {
+		const struct ox_elf_sec *s = &elf->secs[i];
+		struct ox_mapdef *m;
+		int mi;
+		if (!ox_is_data_sec(s->name) || !s->size)
+			continue;
+		if (s->size > (1u << 30))
+			return ox_errf(err, 0, "section '%s': %zu bytes is too large", s->name, s->size);
+		if (!(m = new_map(obj, s->name, err)))
+			return -1;
+		mi = (int)(m - obj->maps);
+		m->kind = !strncmp(s->name, ".rodata", 7) ? OX_MAP_RODATA :
+			  !strncmp(s->name, ".bss", 4) ? OX_MAP_BSS : OX_MAP_DATA;
+		m->type = BPF_MAP_TYPE_ARRAY;
+		m->key_size = 4;
+		m->value_size = (uint32_t)s->size;
+		m->max_entries = 1;
+		m->map_flags = m->kind == OX_MAP_RODATA ? BPF_F_RDONLY_PROG : 0;
+		m->sec = (int)i;
+		if (!(m->data = calloc(1, s->size)))
+			return ox_errf(err, ENOMEM, "out of memory");
+		if (s->data && s->sh.sh_type != SHT_NOBITS)
+			memcpy(m->data, s->data, s->size);
+		if (obj->btf && (m->datasec = btf_find_datasec(obj->btf, s->name))) {
+			m->btf_key = 0;
+			m->btf_value = m->datasec;
+			if (add_globals(obj, mi, m->datasec, err))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- .kconfig ---- */
+
+static int kconfig_off(void *vctx, const char *name, uint32_t *off)
+{
+	const struct ox_object *obj = vctx;
+	for (uint32_t i = 0; i < obj->nr_exts; i++)
+		if (obj->exts[i].is_kconfig && !strcmp(obj->exts[i].name, name)) {
+			*off = obj->exts[i].off;
+			return 0;
+		}
+	return -1;
+}
+
+static int kconfig_map(struct ox_object *obj, struct ox_err *err)
+{
+	struct ox_mapdef *m;
+	uint32_t size = 0;
+	for (uint32_t i = 0; i < obj->nr_exts; i++) {
+		struct ox_extern *x = &obj->exts[i];
+		if (!x->is_kconfig)
+			continue;
+		size = (size + x->align - 1) / x->align * x->align;
+		x->off = size;
+		size += x->size;
+	}
+	if (!size)
+		return 0;
+	if (!(m = new_map(obj, ".kconfig", err)))
+		return -1;
+	m->kind = OX_MAP_KCONFIG;
+	m->type = BPF_MAP_TYPE_ARRAY;
+	m->key_size = 4;
+	m->value_size = size;
+	m->max_entries = 1;
+	m->map_flags = BPF_F_RDONLY_PROG;
+	m->sec = -1;
+	obj->kconfig_map = (int)(m - obj->maps);
+	obj->kconfig_size = size;
+	if (obj->btf && (m->datasec = btf_find_datasec(obj->btf, ".kconfig"))) {
+		if (btf_fixup_datasec(obj->btf, m->datasec, size, kconfig_off, obj, err))
+			return ox_errprefix(err, "section '.kconfig'");
+		/* The kernel rejects extern linkage: the variables now live in a map. */
+		for (uint32_t i = 0; i < obj->nr_exts; i++)
+			if (obj->exts[i].is_kconfig && obj->exts[i].var) {
+				struct btf_type *t = (struct btf_type *)btf_type_by_id(obj->btf,
+										   obj->exts[i].var);
+				((struct btf_var *)(t + 1))->linkage = BTF_VAR_GLOBAL_ALLOCATED;
+			}
+		m->btf_value = m->datasec;
+	}
+	return 0;
+}
+
+/* The kernel wants every DATASEC's size and variable offsets filled in, which
+ * the compiler leaves to the loader: take them from the ELF sections and
+ * symbols. (.kconfig and .ksyms have no ELF section; they are laid out later.) */
+static int fixup_datasecs(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
+{
+	for (uint32_t id = 1; obj->btf && id <= btf_max_id(obj->btf); id++) {
+		const struct btf_type *t = btf_type_by_id(obj->btf, id);
+		const char *name = btf_name(obj->btf, id);
+		struct sym_ctx c = { elf, -1 };
+		if (btf_kind(t) != BTF_KIND_DATASEC || !strcmp(name, ".kconfig") ||
+		    !strcmp(name, ".ksyms"))
+			continue;
+		c.sec = ox_elf_find_sec(elf, name);
+		if (c.sec < 0)
+			return ox_errf(err, 0, "BTF DATASEC '%s' names no ELF section", name);
+		if (btf_fixup_datasec(obj->btf, id, (uint32_t)elf->secs[c.sec].size, data_sym_off,
+				      &c, err))
+			return ox_errprefix(err, "section '%s'", name);
+	}
+	return 0;
+}
+
+int ox_maps_collect(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
+{
+	return fixup_datasecs(obj, elf, err) || legacy_maps(obj, elf, err) || btf_maps(obj, elf, err) ||
+	       data_maps(obj, elf, err) || kconfig_map(obj, err) ? -1 : 0;
+}
