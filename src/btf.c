@@ -4,6 +4,7 @@
  * btf_parse validates everything the rest of the engine relies on, so code
  * that walks types later only needs to guard against depth, never against
  * out-of-range offsets or ids. Only native (little-endian) BTF is accepted. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@ struct btf {
 	uint32_t types_len, strs_len;
 	uint32_t nr;			/* highest type id */
 	struct btf_type **types;	/* types[1..nr]; types[0] is NULL (void) */
+	int8_t *align;			/* natural alignment per id, -1 if none */
 };
 
 
@@ -54,9 +56,9 @@ static int is_modifier(uint32_t kind)
 	       kind == BTF_KIND_TYPE_TAG;
 }
 
-/* The i-th type id a record refers to (0: returns 1 and sets *id; no more: 0).
- * byvalue selects only references that embed the target (everything but
- * pointers); those are the edges a reference loop must not close. */
+/* Sets *id to the i-th type id a record refers to and returns 1, or returns
+ * 0 when there is no i-th reference. byvalue selects only the references
+ * that embed the target (all but pointers): the edges a loop must not close. */
 static int type_ref(const struct btf_type *t, uint32_t i, int byvalue, uint32_t *id)
 {
 	uint32_t kind = btf_kind(t), vlen = btf_vlen(t);
@@ -142,10 +144,43 @@ static int check_type(const struct btf *btf, uint32_t id, struct ox_err *err)
 	return 0;
 }
 
+/* Natural alignment of a type whose by-value references are all known.
+ * Like libbpf, a struct is packed (alignment 1) when a member sits at an
+ * offset its own alignment does not divide, or its size is not a multiple. */
+static int8_t align_of(const struct btf *btf, const struct btf_type *t)
+{
+	uint32_t i, vlen = btf_vlen(t);
+	int8_t a, max = 1;
+	switch (btf_kind(t)) {
+	case BTF_KIND_INT: case BTF_KIND_ENUM: case BTF_KIND_ENUM64: case BTF_KIND_FLOAT:
+		return t->size >= 8 ? 8 : t->size >= 4 ? 4 : t->size >= 2 ? 2 : 1;
+	case BTF_KIND_PTR:
+		return 8;
+	case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE: case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT: case BTF_KIND_TYPE_TAG: case BTF_KIND_VAR:
+		return btf->align[t->type];
+	case BTF_KIND_ARRAY:
+		return btf->align[btf_array_info(t)->type];
+	case BTF_KIND_STRUCT: case BTF_KIND_UNION:
+		for (i = 0; i < vlen; i++) {
+			if ((a = btf->align[btf_members(t)[i].type]) < 0)
+				return -1;
+			if (btf_member_bitfield_size(t, i) == 0 && btf_member_bit_offset(t, i) % (8u * a) != 0)
+				return 1;
+			if (a > max) max = a;
+		}
+		return t->size % (uint32_t)max ? 1 : max;
+	default:	/* FWD FUNC FUNC_PROTO DATASEC DECL_TAG */
+		return -1;
+	}
+}
+
 /* Depth-first search over by-value references, iterative so that a hostile
  * chain of a million typedefs cannot exhaust the C stack. A type met again
- * while it is still on the stack closes a loop without a pointer. */
-static int check_loops(const struct btf *btf, struct ox_err *err)
+ * while it is still on the stack closes a loop without a pointer. A type is
+ * finished after everything it embeds, which is when its alignment is
+ * computed: once per type, so btf_align costs nothing however types nest. */
+static int check_loops(struct btf *btf, struct ox_err *err)
 {
 	enum { WHITE, GREY, BLACK };
 	uint8_t *color = calloc(btf->nr + 1, 1);
@@ -154,10 +189,11 @@ static int check_loops(const struct btf *btf, struct ox_err *err)
 	uint32_t root, sp, ref;
 	int rc = 0;
 	if (!color || !stack || !edge) {
-		rc = ox_errf(err, 12 /* ENOMEM */, "BTF: out of memory");
+		rc = ox_errf(err, ENOMEM, "BTF: out of memory");
 		goto done;
 	}
 	color[0] = BLACK;
+	btf->align[0] = -1;
 	for (root = 1; root <= btf->nr && rc == 0; root++) {
 		if (color[root] != WHITE)
 			continue;
@@ -167,6 +203,7 @@ static int check_loops(const struct btf *btf, struct ox_err *err)
 			uint32_t cur = stack[sp];
 			if (!type_ref(btf->types[cur], edge[sp]++, 1, &ref)) {
 				color[cur] = BLACK;
+				btf->align[cur] = align_of(btf, btf->types[cur]);
 				if (sp-- == 0) break;
 				continue;
 			}
@@ -211,7 +248,7 @@ static int index_types(struct btf *btf, struct ox_err *err)
 			uint32_t ncap = cap ? cap * 2 : 256;
 			struct btf_type **n = realloc(btf->types, ncap * sizeof *n);
 			if (!n)
-				return ox_errf(err, 12 /* ENOMEM */, "BTF: out of memory");
+				return ox_errf(err, ENOMEM, "BTF: out of memory");
 			btf->types = n;
 			btf->types[0] = NULL;
 			cap = ncap;
@@ -271,7 +308,7 @@ struct btf *btf_parse(const void *data, size_t size, struct ox_err *err)
 	}
 	if (!(btf = calloc(1, sizeof *btf)) || !(btf->data = malloc(size))) {
 		free(btf);
-		ox_errf(err, 12 /* ENOMEM */, "BTF: out of memory");
+		ox_errf(err, ENOMEM, "BTF: out of memory");
 		return NULL;
 	}
 	memcpy(btf->data, data, size);
@@ -290,6 +327,10 @@ struct btf *btf_parse(const void *data, size_t size, struct ox_err *err)
 	}
 	if (index_types(btf, err) < 0)
 		goto fail;
+	if (!(btf->align = malloc(btf->nr + 1))) {
+		ox_errf(err, ENOMEM, "BTF: out of memory");
+		goto fail;
+	}
 	for (id = 1; id <= btf->nr; id++)
 		if (check_type(btf, id, err) < 0)
 			goto fail;
@@ -305,6 +346,7 @@ void btf_free(struct btf *btf)
 {
 	if (!btf) return;
 	free(btf->types);
+	free(btf->align);
 	free(btf->data);
 	free(btf);
 }
@@ -446,59 +488,26 @@ int64_t btf_size(const struct btf *btf, uint32_t id)
 	return size_of(btf, id, 0);
 }
 
-/* Like libbpf: a struct is packed (alignment 1) when a member sits at an
- * offset its own alignment does not divide, or the size is not a multiple. */
-static int align_of(const struct btf *btf, uint32_t id, int depth)
-{
-	const struct btf_type *t = btf_type_by_id(btf, id);
-	uint32_t i, vlen;
-	int a, max = 1;
-	if (!t || depth > OX_MAX_BTF_DEPTH)
-		return -1;
-	switch (btf_kind(t)) {
-	case BTF_KIND_INT: case BTF_KIND_ENUM: case BTF_KIND_ENUM64: case BTF_KIND_FLOAT:
-		return t->size >= 8 ? 8 : t->size >= 4 ? 4 : t->size >= 2 ? 2 : 1;
-	case BTF_KIND_PTR:
-		return 8;
-	case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE: case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT: case BTF_KIND_TYPE_TAG: case BTF_KIND_VAR:
-		return align_of(btf, t->type, depth + 1);
-	case BTF_KIND_ARRAY:
-		return align_of(btf, btf_array_info(t)->type, depth + 1);
-	case BTF_KIND_STRUCT: case BTF_KIND_UNION:
-		vlen = btf_vlen(t);
-		for (i = 0; i < vlen; i++) {
-			if ((a = align_of(btf, btf_members(t)[i].type, depth + 1)) < 0)
-				return -1;
-			if (btf_member_bitfield_size(t, i) == 0 && btf_member_bit_offset(t, i) % (8u * a) != 0)
-				return 1;
-			if (a > max) max = a;
-		}
-		return t->size % max ? 1 : max;
-	default:
-		return -1;
-	}
-}
-
 int btf_align(const struct btf *btf, uint32_t id)
 {
-	return align_of(btf, id, 0);
+	return id <= btf->nr ? btf->align[id] : -1;
 }
 
 
 /* ---- C-like type names ---- */
 
 /* Writes the type as C would declare `decl` with it: ptr(array(int, 3)) with
- * decl "" gives "int (*)[3]". Truncates silently; depth-limited. */
+ * decl "" gives "int (*)[3]". Truncates silently. Depth-limited, and a work
+ * budget bounds prototypes whose parameters are prototypes whose... */
 static void type_str(const struct btf *btf, uint32_t id, const char *decl,
-		     char *out, size_t len, int depth)
+		     char *out, size_t len, int depth, int *budget)
 {
 	const struct btf_type *t = btf_type_by_id(btf, id);
 	const char *name, *kw = NULL, *sep = *decl && *decl != '[' ? " " : "";
 	char d[256], buf[256];
 	uint32_t kind, i, vlen;
 	size_t n;
-	if (depth > OX_MAX_BTF_DEPTH) {
+	if (depth > OX_MAX_BTF_DEPTH || --*budget < 0) {
 		snprintf(out, len, "?");
 		return;
 	}
@@ -513,35 +522,35 @@ static void type_str(const struct btf *btf, uint32_t id, const char *decl,
 		const struct btf_type *pt = btf_type_by_id(btf, btf_resolve(btf, t->type));
 		int paren = pt && (btf_kind(pt) == BTF_KIND_ARRAY || btf_kind(pt) == BTF_KIND_FUNC_PROTO);
 		snprintf(d, sizeof d, paren ? "(*%s)" : "*%s", decl);
-		type_str(btf, t->type, d, out, len, depth + 1);
+		type_str(btf, t->type, d, out, len, depth + 1, budget);
 		return;
 	}
 	case BTF_KIND_ARRAY:
 		snprintf(d, sizeof d, "%s[%u]", decl, btf_array_info(t)->nelems);
-		type_str(btf, btf_array_info(t)->type, d, out, len, depth + 1);
+		type_str(btf, btf_array_info(t)->type, d, out, len, depth + 1, budget);
 		return;
 	case BTF_KIND_CONST: case BTF_KIND_VOLATILE: case BTF_KIND_RESTRICT: {
 		const struct btf_type *qt = btf_type_by_id(btf, t->type);
 		const char *q = kind == BTF_KIND_CONST ? "const" : kind == BTF_KIND_VOLATILE ? "volatile" : "restrict";
 		if (qt && btf_kind(qt) == BTF_KIND_PTR) {
 			snprintf(d, sizeof d, "%s%s%s", q, *decl ? " " : "", decl);	/* int *const p */
-			type_str(btf, t->type, d, out, len, depth + 1);
+			type_str(btf, t->type, d, out, len, depth + 1, budget);
 		} else {
-			type_str(btf, t->type, decl, buf, sizeof buf, depth + 1);
+			type_str(btf, t->type, decl, buf, sizeof buf, depth + 1, budget);
 			snprintf(out, len, "%s %s", q, buf);
 		}
 		return;
 	}
 	case BTF_KIND_TYPE_TAG:
-		type_str(btf, t->type, decl, out, len, depth + 1);
+		type_str(btf, t->type, decl, out, len, depth + 1, budget);
 		return;
 	case BTF_KIND_VAR:
 		snprintf(d, sizeof d, "%s", name);
-		type_str(btf, t->type, d, out, len, depth + 1);
+		type_str(btf, t->type, d, out, len, depth + 1, budget);
 		return;
 	case BTF_KIND_FUNC:
 		snprintf(d, sizeof d, "%s%s", name, decl);
-		type_str(btf, t->type, d, out, len, depth + 1);
+		type_str(btf, t->type, d, out, len, depth + 1, budget);
 		return;
 	case BTF_KIND_FUNC_PROTO:
 		vlen = btf_vlen(t);
@@ -551,12 +560,12 @@ static void type_str(const struct btf *btf, uint32_t id, const char *decl,
 			if (p->type == 0 && i == vlen - 1)
 				snprintf(buf, sizeof buf, "...");
 			else
-				type_str(btf, p->type, "", buf, sizeof buf, depth + 1);
+				type_str(btf, p->type, "", buf, sizeof buf, depth + 1, budget);
 			n += (size_t)snprintf(d + n, sizeof d - n, "%s%s", i ? ", " : "", buf);
 		}
 		if (n < sizeof d)
 			snprintf(d + n, sizeof d - n, ")");
-		type_str(btf, t->type, d, out, len, depth + 1);
+		type_str(btf, t->type, d, out, len, depth + 1, budget);
 		return;
 	case BTF_KIND_STRUCT: kw = "struct"; break;
 	case BTF_KIND_UNION: kw = "union"; break;
@@ -576,8 +585,9 @@ static void type_str(const struct btf *btf, uint32_t id, const char *decl,
 
 const char *btf_type_str(const struct btf *btf, uint32_t id, char *buf, size_t len)
 {
+	int budget = 256;
 	if (len == 0) return buf;
-	type_str(btf, id, "", buf, len, 0);
+	type_str(btf, id, "", buf, len, 0, &budget);
 	return buf;
 }
 
@@ -845,7 +855,7 @@ static int parse_info(struct btf_ext *ext, struct btf_ext_info *info, int kind,
 		if (pass == 0) {
 			nsecs = n;
 			if (!(info->secs = calloc(nsecs ? nsecs : 1, sizeof *info->secs)))
-				return ox_errf(err, 12 /* ENOMEM */, "BTF.ext: out of memory");
+				return ox_errf(err, ENOMEM, "BTF.ext: out of memory");
 		}
 	}
 	info->rec_size = rec_size;
@@ -883,7 +893,7 @@ struct btf_ext *btf_ext_parse(const void *data, size_t size, const struct btf *b
 	memcpy(&h, data, h.hdr_len < sizeof h ? h.hdr_len : sizeof h);
 	if (!(ext = calloc(1, sizeof *ext)) || !(ext->data = malloc(size))) {
 		free(ext);
-		ox_errf(err, 12 /* ENOMEM */, "BTF.ext: out of memory");
+		ox_errf(err, ENOMEM, "BTF.ext: out of memory");
 		return NULL;
 	}
 	memcpy(ext->data, data, size);

@@ -430,6 +430,7 @@ static int read_meta(struct ox_object *obj, struct ox_elf *elf, struct ox_err *e
 
 static int check_ident(const uint8_t *img, size_t size, struct ox_err *err)
 {
+	Elf64_Ehdr eh;
 	if (size < EI_NIDENT || memcmp(img, ELFMAG, SELFMAG) != 0)
 		return ox_errf(err, 0, "not an ELF file");
 	if (img[EI_CLASS] != ELFCLASS64)
@@ -444,6 +445,14 @@ static int check_ident(const uint8_t *img, size_t size, struct ox_err *err)
 #endif
 	if (size < sizeof(Elf64_Ehdr))
 		return ox_errf(err, 0, "truncated ELF header (%zu bytes)", size);
+	memcpy(&eh, img, sizeof eh);
+	if (eh.e_shnum && (eh.e_shentsize != sizeof(Elf64_Shdr) ||
+			   !ox_range_ok(eh.e_shoff, (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr), size)))
+		return ox_errf(err, 0, "section header table (offset %lu, %u entries of %u bytes) "
+			       "is past the end of the file (%zu bytes): truncated?",
+			       (unsigned long)eh.e_shoff, eh.e_shnum, eh.e_shentsize, size);
+	if (!eh.e_shnum && !eh.e_shoff)
+		return ox_errf(err, 0, "no section header table");
 	return 0;
 }
 

@@ -3,7 +3,8 @@
  * The names are the kernel's enum names, lowercased and without their
  * BPF_PROG_TYPE_/BPF_MAP_TYPE_/BPF_ prefix, as bpftool prints them. Each
  * list below is in kernel order, so a name's position is its value; the
- * lists go up to Linux 6.18 whatever <linux/bpf.h> this is built against.
+ * lists go up to Linux 6.18 whatever <linux/bpf.h> this is built against
+ * (the oldest supported, Ubuntu 20.04's, is 5.4).
  */
 #include <string.h>
 #include <linux/bpf.h>
@@ -84,11 +85,11 @@ static const char *const cmd_names[] = { BPF_CMDS(CMD_NAME) };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Check the lists against the installed header (6.1 or newer) and 6.18. */
-_Static_assert((int)P_syscall == BPF_PROG_TYPE_SYSCALL, "prog types");
-_Static_assert((int)M_user_ringbuf == BPF_MAP_TYPE_USER_RINGBUF, "map types");
-_Static_assert((int)A_lsm_cgroup == BPF_LSM_CGROUP, "attach types");
-_Static_assert((int)C_PROG_BIND_MAP == BPF_PROG_BIND_MAP, "bpf commands");
+/* Check the lists against the installed header (5.4 or newer) and 6.18. */
+_Static_assert((int)P_cgroup_sockopt == BPF_PROG_TYPE_CGROUP_SOCKOPT, "progs");
+_Static_assert((int)M_sk_storage == BPF_MAP_TYPE_SK_STORAGE, "maps");
+_Static_assert((int)A_cgroup_setsockopt == BPF_CGROUP_SETSOCKOPT, "attach");
+_Static_assert((int)C_BTF_GET_NEXT_ID == BPF_BTF_GET_NEXT_ID, "cmds");
 _Static_assert(P_COUNT == 33 && M_COUNT == 34 && A_COUNT == 58 && C_COUNT == 38,
 	       "Linux 6.18 has 33 program, 34 map, 58 attach types, 38 commands");
 

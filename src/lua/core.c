@@ -156,6 +156,25 @@ static int l_parse(lua_State *L)
 	return 1;
 }
 
+/* core.btf(bytes) -> { types = n, size = bytes } | nil, message: validate a raw
+ * BTF blob (what `oxlua inspect` and the tests use to check BTF alone). */
+static int l_btf(lua_State *L)
+{
+	size_t len;
+	const char *data = luaL_checklstring(L, 1, &len);
+	struct ox_err err;
+	struct btf *btf = btf_parse(data, len, &err);
+	if (!btf)
+		return oxl_fail(L, &err);
+	lua_createtable(L, 0, 2);
+	lua_pushinteger(L, btf_max_id(btf));
+	lua_setfield(L, -2, "types");
+	lua_pushinteger(L, (lua_Integer)len);
+	lua_setfield(L, -2, "size");
+	btf_free(btf);
+	return 1;
+}
+
 static int l_errname(lua_State *L)
 {
 	lua_pushstring(L, ox_errno_name((int)luaL_checkinteger(L, 1)));
@@ -197,6 +216,7 @@ static int l_section(lua_State *L)
 static const luaL_Reg funcs[] = {
 	{ "open", l_open },
 	{ "parse", l_parse },
+	{ "btf", l_btf },
 	{ "errname", l_errname },
 	{ "kernel_version", l_kernel_version },
 	{ "possible_cpus", l_possible_cpus },

@@ -146,8 +146,14 @@ static void set_bits(uint8_t *p, uint64_t pos, uint32_t n, uint64_t v)
 
 /* ---- bytes -> Lua ---- */
 
-static int push_at(lua_State *L, const struct btf *btf, uint32_t id, const uint8_t *base,
-		   size_t avail, uint64_t bitpos, uint32_t bitsize, int depth);
+struct dec {
+	lua_State *L;
+	const struct btf *btf;
+	uint64_t budget;	/* values left to visit (see oxl_btf_push) */
+};
+
+static int push_at(struct dec *d, uint32_t id, const uint8_t *base, size_t avail,
+		   uint64_t bitpos, uint32_t bitsize, int depth);
 
 static void push_scalar(lua_State *L, const struct scalar *s, const uint8_t *base)
 {
@@ -170,9 +176,10 @@ static void push_scalar(lua_State *L, const struct scalar *s, const uint8_t *bas
 
 /* Set the members of struct/union t (at p) into the table on top; anonymous
  * struct/union members are flattened into it. */
-static void fill_members(lua_State *L, const struct btf *btf, const struct btf_type *t,
-			 const uint8_t *p, size_t avail, int depth)
+static void fill_members(struct dec *d, const struct btf_type *t, const uint8_t *p,
+			 size_t avail, int depth)
 {
+	const struct btf *btf = d->btf;
 	uint32_t i, vlen = btf_vlen(t);
 	for (i = 0; i < vlen; i++) {
 		const struct btf_member *m = &btf_members(t)[i];
@@ -184,17 +191,19 @@ static void fill_members(lua_State *L, const struct btf *btf, const struct btf_t
 			int64_t sz = btf_size(btf, m->type);
 			if (is_record(mt) && !bitsize && bitpos % 8 == 0 && depth < OX_MAX_BTF_DEPTH &&
 			    sz >= 0 && ox_range_ok(bitpos / 8, (uint64_t)sz, avail))
-				fill_members(L, btf, mt, p + bitpos / 8, (size_t)sz, depth + 1);
+				fill_members(d, mt, p + bitpos / 8, (size_t)sz, depth + 1);
 			continue;
 		}
-		if (push_at(L, btf, m->type, p, avail, bitpos, bitsize, depth + 1))
-			lua_setfield(L, -2, name);
+		if (push_at(d, m->type, p, avail, bitpos, bitsize, depth + 1))
+			lua_setfield(d->L, -2, name);
 	}
 }
 
-static void push_array(lua_State *L, const struct btf *btf, const struct btf_type *t,
-		       const uint8_t *p, size_t sz, int depth)
+static void push_array(struct dec *d, const struct btf_type *t, const uint8_t *p,
+		       size_t sz, int depth)
 {
+	lua_State *L = d->L;
+	const struct btf *btf = d->btf;
 	const struct btf_array *a = btf_array_info(t);
 	int64_t esz = btf_size(btf, a->type);
 	uint32_t i;
@@ -209,35 +218,43 @@ static void push_array(lua_State *L, const struct btf *btf, const struct btf_typ
 	}
 	lua_createtable(L, a->nelems < 1024 ? (int)a->nelems : 1024, 0);
 	for (i = 0; i < a->nelems; i++)
-		if (push_at(L, btf, a->type, p, sz, (uint64_t)i * (uint64_t)esz * 8, 0, depth + 1))
+		if (push_at(d, a->type, p, sz, (uint64_t)i * (uint64_t)esz * 8, 0, depth + 1))
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 }
 
-static void push_datasec(lua_State *L, const struct btf *btf, const struct btf_type *t,
-			 const uint8_t *p, size_t sz, int depth)
+static void push_datasec(struct dec *d, const struct btf_type *t, const uint8_t *p,
+			 size_t sz, int depth)
 {
+	lua_State *L = d->L;
+	const struct btf *btf = d->btf;
 	uint32_t i, vlen = btf_vlen(t);
 	lua_createtable(L, 0, (int)vlen);
 	for (i = 0; i < vlen; i++) {
 		const struct btf_var_secinfo *v = &btf_secinfos(t)[i];
 		const struct btf_type *vt = btf_type_by_id(btf, v->type);
 		if (vt && btf_kind(vt) == BTF_KIND_VAR &&
-		    push_at(L, btf, vt->type, p, sz, (uint64_t)v->offset * 8, 0, depth + 1))
+		    push_at(d, vt->type, p, sz, (uint64_t)v->offset * 8, 0, depth + 1))
 			lua_setfield(L, -2, btf_str(btf, vt->name_off));
 	}
 }
 
 /* Push the value of type id at bitpos in base[0..avail). Returns 0 (nothing
- * pushed) when the value does not lie inside the data or has no size. */
-static int push_at(lua_State *L, const struct btf *btf, uint32_t id, const uint8_t *base,
-		   size_t avail, uint64_t bitpos, uint32_t bitsize, int depth)
+ * pushed) when the value does not lie inside the data, has no size, or the
+ * budget is spent. */
+static int push_at(struct dec *d, uint32_t id, const uint8_t *base, size_t avail,
+		   uint64_t bitpos, uint32_t bitsize, int depth)
 {
+	lua_State *L = d->L;
+	const struct btf *btf = d->btf;
 	const struct btf_type *t = btf_type_by_id(btf, btf_resolve(btf, id));
 	struct scalar s;
 	const uint8_t *p;
 	int64_t sz;
+	if (d->budget == 0)
+		return 0;
+	d->budget--;
 	if (t && btf_kind(t) == BTF_KIND_VAR && depth < OX_MAX_BTF_DEPTH)
-		return push_at(L, btf, t->type, base, avail, bitpos, bitsize, depth + 1);
+		return push_at(d, t->type, base, avail, bitpos, bitsize, depth + 1);
 	if (t && scalar_of(t, bitpos, bitsize, &s)) {
 		if (!scalar_fits(&s, avail))
 			return 0;
@@ -256,13 +273,13 @@ static int push_at(lua_State *L, const struct btf *btf, uint32_t id, const uint8
 	switch (btf_kind(t)) {
 	case BTF_KIND_STRUCT: case BTF_KIND_UNION:
 		lua_createtable(L, 0, (int)btf_vlen(t));
-		fill_members(L, btf, t, p, (size_t)sz, depth);
+		fill_members(d, t, p, (size_t)sz, depth);
 		break;
 	case BTF_KIND_ARRAY:
-		push_array(L, btf, t, p, (size_t)sz, depth);
+		push_array(d, t, p, (size_t)sz, depth);
 		break;
 	case BTF_KIND_DATASEC:
-		push_datasec(L, btf, t, p, (size_t)sz, depth);
+		push_datasec(d, t, p, (size_t)sz, depth);
 		break;
 	default:	/* 128-bit integers, long double, ... */
 		lua_pushlstring(L, (const char *)p, (size_t)sz);
@@ -271,13 +288,23 @@ static int push_at(lua_State *L, const struct btf *btf, uint32_t id, const uint8
 	return 1;
 }
 
-/* A buffer longer than the type (perf records are padded) decodes its prefix. */
+/* A buffer longer than the type (perf records are padded) decodes its prefix.
+ * Members of unions overlap, so BTF can describe far more values than there
+ * are bytes (a union of unions of ...); a budget of values per byte, far
+ * above what real types need, keeps hostile BTF from making this slow. */
 void oxl_btf_push(lua_State *L, const struct btf *btf, uint32_t id,
 		  const void *data, size_t size)
 {
 	int64_t sz = btf_size(btf, id);
-	if (sz < 0 || (uint64_t)sz > size || !push_at(L, btf, id, data, size, 0, 0, 0))
+	struct dec d;
+	d.L = L;
+	d.btf = btf;
+	d.budget = 4096 + 64 * (uint64_t)(sz > 0 ? sz : 0);
+	if (sz < 0 || (uint64_t)sz > size || !push_at(&d, id, data, size, 0, 0, 0))
 		lua_pushlstring(L, data, size);
+#ifdef LBTF_COUNT
+	fprintf(stderr, "LBTF_COUNT %lld %llu\n", (long long)sz, (unsigned long long)(4096 + 64 * (uint64_t)(sz > 0 ? sz : 0) - d.budget));
+#endif
 }
 
 
@@ -343,20 +370,20 @@ static const char *raw_string(lua_State *L, int idx, int64_t sz)
 	return len == (uint64_t)sz ? s : NULL;
 }
 
-/* The type as messages name it: "__u32", or "int:3" for a bitfield.
- * Only built when a message needs it. */
+/* The type as messages name it: "__u32", or "int:3" for a bitfield (nbits
+ * narrower than the type). Only built when a message needs it. */
 #define WHAT_LEN 192
-static const char *what(struct enc *e, uint32_t id, uint32_t bitsize, char *buf)
+static const char *what(struct enc *e, uint32_t id, uint32_t nbits, char *buf)
 {
 	char ts[160];
+	int64_t sz = btf_size(e->btf, id);
 	tstr(e, id, ts, sizeof ts);
-	if (bitsize) snprintf(buf, WHAT_LEN, "%s:%u", ts, bitsize);
+	if (sz < 0 || (uint64_t)nbits != (uint64_t)sz * 8) snprintf(buf, WHAT_LEN, "%s:%u", ts, nbits);
 	else snprintf(buf, WHAT_LEN, "%s", ts);
 	return buf;
 }
 
-static int encode_scalar(struct enc *e, int idx, uint32_t id, uint32_t bitsize,
-			 const struct scalar *s, uint8_t *base)
+static int encode_scalar(struct enc *e, int idx, uint32_t id, const struct scalar *s, uint8_t *base)
 {
 	lua_State *L = e->L;
 	char w[WHAT_LEN];
@@ -366,13 +393,13 @@ static int encode_scalar(struct enc *e, int idx, uint32_t id, uint32_t bitsize,
 		lua_Number x;
 		uint64_t v;
 		if (lua_type(L, idx) != LUA_TNUMBER)
-			return fail(e, "expected number for %s, got %s", what(e, id, bitsize, w), luaL_typename(L, idx));
+			return fail(e, "expected number for %s, got %s", what(e, id, s->nbits, w), luaL_typename(L, idx));
 		x = lua_tonumber(L, idx);
 		if (s->nbits == 32) {
 			float f;
 			uint32_t u;
 			if (x == x && x != HUGE_VAL && x != -HUGE_VAL && (x > FLT_MAX || x < -FLT_MAX))
-				return fail(e, "%g out of range for %s", (double)x, what(e, id, bitsize, w));
+				return fail(e, "%g out of range for %s", (double)x, what(e, id, s->nbits, w));
 			f = (float)x;
 			memcpy(&u, &f, 4);
 			v = u;
@@ -389,21 +416,21 @@ static int encode_scalar(struct enc *e, int idx, uint32_t id, uint32_t bitsize,
 		i = lua_tointegerx(L, idx, &isint);
 		if (!isint)
 			return fail(e, "number %g has no integer representation (for %s)",
-				    (double)lua_tonumber(L, idx), what(e, id, bitsize, w));
+				    (double)lua_tonumber(L, idx), what(e, id, s->nbits, w));
 	} else {
 		return fail(e, "expected %s for %s, got %s", s->kind == S_BOOL ? "boolean" : "integer",
-			    what(e, id, bitsize, w), luaL_typename(L, idx));
+			    what(e, id, s->nbits, w), luaL_typename(L, idx));
 	}
 	if (s->nbits < 64 && s->kind != S_PTR) {
 		if (s->is_signed) {
 			lua_Integer lo = -((lua_Integer)1 << (s->nbits - 1)), hi = ((lua_Integer)1 << (s->nbits - 1)) - 1;
 			if (i < lo || i > hi)
-				return fail(e, "%lld out of range for %s (%lld..%lld)", (long long)i, what(e, id, bitsize, w),
+				return fail(e, "%lld out of range for %s (%lld..%lld)", (long long)i, what(e, id, s->nbits, w),
 					    (long long)lo, (long long)hi);
 		} else {
 			uint64_t hi = ((uint64_t)1 << s->nbits) - 1;
 			if (i < 0 || (uint64_t)i > hi)
-				return fail(e, "%lld out of range for %s (0..%llu)", (long long)i, what(e, id, bitsize, w),
+				return fail(e, "%lld out of range for %s (0..%llu)", (long long)i, what(e, id, s->nbits, w),
 					    (unsigned long long)hi);
 		}
 	}
@@ -580,7 +607,7 @@ static int encode_at(struct enc *e, int idx, uint32_t id, uint8_t *base, size_t 
 			memcpy(base + bitpos / 8, raw, (size_t)sz);
 			return 0;
 		}
-		return encode_scalar(e, idx, id, bitsize, &s, base);
+		return encode_scalar(e, idx, id, &s, base);
 	}
 	sz = btf_size(e->btf, id);
 	if (!t || sz < 0)

@@ -1,0 +1,161 @@
+-- Bad input: every malformed object gives nil and a message naming the file
+-- and what is wrong; never a crash, never a partial result.
+local ox = require "oxlua"
+local h = require "support.helpers"
+
+local kitchen = h.read(h.obj("kitchen"))
+local secs, by = h.sections(kitchen)
+
+local function fails(bytes, pattern)
+  local bp, err = h.parse(bytes, "bad.o")
+  assert.is_nil(bp)
+  assert.is_string(err)
+  assert.matches("^bad%.o: ", err)
+  if pattern then assert.matches(pattern, err) end
+  return err
+end
+
+describe("bad objects", function()
+  it("rejects a missing file with the errno name", function()
+    local bp, err, errno = ox.blueprint("/nonexistent/x.o")
+    assert.is_nil(bp)
+    assert.equal("/nonexistent/x.o: ENOENT: No such file or directory", err)
+    assert.equal(2, errno)
+  end)
+
+  it("rejects what is not ELF", function()
+    fails("", "not an ELF file")
+    fails("hello, definitely not an object", "not an ELF file")
+  end)
+
+  it("rejects ELF that is not BPF", function()
+    fails(h.read("/bin/true"), "not a BPF object %(e_machine 62, expected 247%)")
+  end)
+
+  it("rejects the wrong class and byte order", function()
+    fails(h.patch(kitchen, 4, "B", 1), "32%-bit ELF")
+    fails(h.patch(kitchen, 5, "B", 2), "big%-endian ELF")
+  end)
+
+  it("rejects truncated files at every length", function()
+    fails(kitchen:sub(1, 20), "truncated ELF header %(20 bytes%)")
+    fails(kitchen:sub(1, #kitchen // 2), "section header table .* past the end of the file")
+    local n = 0
+    for len = 0, #kitchen - 1, 3 do
+      fails(kitchen:sub(1, len))
+      n = n + 1
+    end
+    assert.truthy(n > 1000)
+  end)
+
+  it("rejects section headers out of range", function()
+    fails(h.patch(kitchen, 0x28, "<I8", 1 << 40), "section header table %(offset 1099511627776")
+    fails(h.patch(kitchen, 0x3e, "<I2", 999), "section name table index 999 out of range")
+    fails(h.patch(kitchen, by.xdp.hdr + h.SH.offset, "<I8", #kitchen - 8),
+      "section 'xdp': offset %d+ %+ size 1008 is past the end of the file")
+  end)
+
+  it("rejects sh_entsize 0", function()
+    fails(h.patch(kitchen, by[".symtab"].hdr + h.SH.entsize, "<I8", 0),
+      "section '%.symtab': sh_entsize 0, expected 24")
+    fails(h.patch(kitchen, by[".relxdp"].hdr + h.SH.entsize, "<I8", 0),
+      "section '%.relxdp': sh_entsize 0, expected 16")
+  end)
+
+  it("rejects relocations past a section's end", function()
+    fails(h.patch(kitchen, by[".relxdp"].offset, "<I8", 1 << 20),
+      "section 'xdp': relocation 0 at offset 1048576 is past the section's end %(1008 bytes%)")
+  end)
+
+  it("rejects relocations naming a missing symbol", function()
+    fails(h.patch(kitchen, by[".relxdp"].offset + 8, "<I8", (9999 << 32) | 1),
+      "relocation 0 names symbol 9999, but the symbol table has %d+")
+  end)
+
+  it("rejects references to undefined variables", function()
+    local bp, err = ox.blueprint(h.obj("badextern"))
+    assert.is_nil(bp)
+    assert.matches("badextern%.bpf%.o: extern 'defined_nowhere' is in neither %.kconfig nor %.ksyms", err)
+  end)
+
+  it("rejects bogus BTF inside the object", function()
+    local btf = by[".BTF"]
+    fails(h.patch(kitchen, btf.offset, "<I2", 0x1234), "section '%.BTF': BTF: bad magic 0x1234")
+    fails(h.patch(kitchen, btf.offset + 12, "<I4", 0x7fffffff), "BTF: type section .* outside the blob")
+    fails(h.patch(kitchen, btf.offset + 20, "<I4", 0x7fffffff), "BTF: string section .* outside the blob")
+    local t1 = btf.offset + string.unpack("<I4", kitchen, btf.offset + 4 + 1)
+    fails(h.patch(kitchen, t1 + 8, "<I4", 99999), "BTF: type 1 references type 99999 out of range")
+    fails(h.patch(kitchen, t1 + 4, "<I4", 31 << 24), "BTF: type 1 has unknown kind 31")
+    fails(h.patch(kitchen, by[".BTF.ext"].hdr + h.SH.size, "<I8", 10), "section '%.BTF%.ext': BTF%.ext: ")
+  end)
+
+  it("rejects map definitions with impossible sizes", function()
+    local legacy = h.read(h.obj("legacy"))
+    local _, lb = h.sections(legacy)
+    fails(h.patch(legacy, lb.maps.offset + 20 + 8, "<I4", 0), "map 'legacy_hash': value_size 0 is invalid for hash")
+    fails(h.patch(legacy, lb.maps.offset + 4, "<I4", 0x7fffffff), "map 'legacy_counts': key_size 2147483647")
+    fails(h.patch(legacy, lb.maps.offset + 12, "<I4", 0), "map 'legacy_counts': max_entries 0 is invalid for array")
+    local bp, err = ox.blueprint(h.obj("badringbuf"))
+    assert.is_nil(bp)
+    assert.matches("map 'odd_rb': ringbuf max_entries 5000 is not a power%-of%-2 multiple of the page size", err)
+  end)
+
+  it("survives random corruption: each result is a blueprint or a message", function()
+    local rng_state = 12345
+    local function rand(n) rng_state = (rng_state * 1103515245 + 12345) % 2147483648 return rng_state % n end
+    local errors, ok = 0, 0
+    for _ = 1, 2000 do
+      local b = kitchen
+      for _ = 1, 1 + rand(4) do
+        local off = rand(#b)
+        b = b:sub(1, off) .. string.char(rand(256)) .. b:sub(off + 2)
+      end
+      local bp, err = h.parse(b, "bad.o")
+      if bp then ok = ok + 1 else
+        assert.matches("^bad%.o: .+", err)
+        errors = errors + 1
+      end
+    end
+    assert.equal(2000, errors + ok)
+    assert.truthy(errors > 50)
+  end)
+end)
+
+describe("bogus BTF alone", function()
+  local core = ox.core
+
+  it("accepts a well-formed blob", function()
+    local blob = h.btf({ h.btf_int(1, 4), h.btf_ref(8, 5, 1) }, { "int", "u32" })
+    assert.same({ types = 2, size = #blob }, core.btf(blob))
+  end)
+
+  it("rejects bad lengths", function()
+    local blob = h.btf({ h.btf_int(1, 4) }, { "int" })
+    local nilv, err = core.btf(blob:sub(1, 30))
+    assert.is_nil(nilv)
+    assert.matches("^BTF: ", err)
+    assert.matches("^BTF: ", select(2, core.btf(blob:sub(1, 10))))
+  end)
+
+  it("rejects a name offset outside the strings", function()
+    local _, err = core.btf(h.btf({ h.btf_int(500, 4) }, { "int" }))
+    assert.matches("BTF: type 1 .*500", err)
+  end)
+
+  it("rejects loops that do not go through a pointer", function()
+    local _, err = core.btf(h.btf({ h.btf_ref(8, 1, 2), h.btf_ref(10, 0, 1) }, { "a" }))
+    assert.matches("^BTF: .*loop", err)
+    _, err = core.btf(h.btf({ h.btf_int(1, 4), h.btf_struct(3, 8, { { 5, 2, 0 } }) }, { "u", "s", "self" }))
+    assert.matches("^BTF: .*loop", err)
+  end)
+
+  it("accepts loops through pointers", function()
+    local blob = h.btf({ h.btf_struct(1, 8, { { 3, 2, 0 } }), h.btf_ref(2, 0, 1) }, { "list", "next" })
+    assert.same({ types = 2, size = #blob }, core.btf(blob))
+  end)
+
+  it("rejects out-of-range type ids", function()
+    local _, err = core.btf(h.btf({ h.btf_ref(2, 0, 7) }))
+    assert.equal("BTF: type 1 references type 7 out of range (max 1)", err)
+  end)
+end)

@@ -1,0 +1,93 @@
+-- helpers.lua - shared test helpers: build paths, file bytes, ELF surgery.
+local M = {}
+
+M.build = os.getenv("OXLUA_BUILD") or "build"
+
+function M.obj(name) return ("%s/bpf/%s.bpf.o"):format(M.build, name) end
+
+function M.read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+function M.is_root()
+  local p = io.popen("id -u")
+  local uid = p:read("l")
+  p:close()
+  return uid == "0"
+end
+
+-- Replace bytes at a 0-based offset with string.pack(fmt, ...).
+function M.patch(bytes, off, fmt, ...)
+  local v = string.pack(fmt, ...)
+  assert(off >= 0 and off + #v <= #bytes, "patch outside the data")
+  return bytes:sub(1, off) .. v .. bytes:sub(off + #v + 1)
+end
+
+-- ELF64 little-endian section table: list of sections with their header
+-- offset (hdr), and a by-name index.
+function M.sections(bytes)
+  local shoff = string.unpack("<I8", bytes, 0x28 + 1)
+  local shentsize, shnum, shstrndx = string.unpack("<I2I2I2", bytes, 0x3a + 1)
+  local secs, by = {}, {}
+  for i = 0, shnum - 1 do
+    local hdr = shoff + i * shentsize
+    local name, typ, flags, _, off, size, link, info, align, entsize =
+      string.unpack("<I4I4I8I8I8I8I4I4I8I8", bytes, hdr + 1)
+    secs[i] = { index = i, hdr = hdr, name_off = name, type = typ, flags = flags, offset = off,
+      size = size, link = link, info = info, align = align, entsize = entsize }
+  end
+  local strtab = secs[shstrndx]
+  for i = 0, shnum - 1 do
+    local s = secs[i]
+    s.name = bytes:match("^[^%z]*", strtab.offset + s.name_off + 1)
+    by[s.name] = s
+  end
+  return secs, by
+end
+
+-- Offsets of fields inside a section header.
+M.SH = { name = 0, type = 4, flags = 8, offset = 24, size = 32, link = 40, info = 44, entsize = 56 }
+
+-- Parse a blueprint from bytes, returning (bp, err).
+function M.parse(bytes, name)
+  local ox = require "oxlua"
+  return ox.blueprint { data = bytes, name = name or "mutated.o" }
+end
+
+-- Count open file descriptors of this process.
+function M.fd_count()
+  local lfs = require "lfs"
+  local n = 0
+  for _ in lfs.dir("/proc/self/fd") do n = n + 1 end
+  return n
+end
+
+-- A BTF blob from type records (strings given as a list; names are offsets
+-- into "\0" .. table.concat(strings, "\0") .. "\0").
+function M.btf(types, strings)
+  local tsec = table.concat(types)
+  local ssec = "\0" .. table.concat(strings or {}, "\0") .. "\0"
+  local hdr = string.pack("<I2BBI4I4I4I4I4", 0xeb9f, 1, 0, 24, 0, #tsec, #tsec, #ssec)
+  return hdr .. tsec .. ssec
+end
+
+-- BTF type records. info = vlen | kind << 24.
+function M.btf_int(name_off, size)
+  return string.pack("<I4I4I4I4", name_off, 1 << 24, size, size * 8)
+end
+function M.btf_ref(kind, name_off, type_id) -- ptr 2, typedef 8, volatile 9, const 10
+  return string.pack("<I4I4I4", name_off, kind << 24, type_id)
+end
+function M.btf_array(elem, index, n)
+  return string.pack("<I4I4I4I4I4I4", 0, 3 << 24, 0, elem, index, n)
+end
+function M.btf_struct(name_off, size, members) -- members: { {name_off, type, bit_off}, ... }
+  local t = { string.pack("<I4I4I4", name_off, (4 << 24) | #members, size) }
+  for _, m in ipairs(members) do t[#t + 1] = string.pack("<I4I4I4", m[1], m[2], m[3]) end
+  return table.concat(t)
+end
+
+return M
