@@ -26,7 +26,8 @@ endif
 endif
 
 LUA_CFLAGS := $(shell pkg-config --cflags lua5.4)
-LUA_LIBS   := $(shell pkg-config --libs lua5.4)
+# The CLI carries its own copy of Lua and exports its API (-Wl,-E).
+LUA_LIBS   := -Wl,-Bstatic -llua5.4 -Wl,-Bdynamic
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu99 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE $(LUA_CFLAGS)
 LDLIBS_ENGINE := -lelf -lz

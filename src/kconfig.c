@@ -1,4 +1,4 @@
-/* kconfig.c - the running kernel's configuration and version, for .kconfig externs.
+/* kconfig.c - the running kernel's configuration and version (.kconfig).
  *
  * A config is read whole (zlib reads plain files as they are), split in
  * place into names and values, and kept sorted for binary search.
@@ -25,6 +25,20 @@ struct ox_kconfig {
 	struct entry *v;	/* sorted by name, one entry per name */
 	size_t n;
 };
+
+/* Why reading f failed: an errno value, 0 for bad data, and a reason. */
+static int gzfailure(gzFile f, const char **why)
+{
+	int zerr = Z_OK;
+
+	gzerror(f, &zerr);
+	switch (zerr) {
+	case Z_ERRNO: *why = strerror(errno); return errno;
+	case Z_MEM_ERROR: *why = strerror(ENOMEM); return ENOMEM;
+	case Z_BUF_ERROR: *why = "truncated gzip data"; return 0;
+	default: *why = "corrupt gzip data"; return 0;
+	}
+}
 
 /* The whole file at path, decompressed when it is gzip, NUL-terminated.
  * NULL with *errnum (0 for bad data) and a reason on failure. */
@@ -62,10 +76,7 @@ static char *slurp(const char *path, size_t *len, int *errnum, const char **why)
 	}
 	gzerror(f, &zerr);
 	if (r < 0 || zerr != Z_OK) {
-		*errnum = zerr == Z_ERRNO ? errno : zerr == Z_MEM_ERROR ? ENOMEM : 0;
-		*why = zerr == Z_ERRNO ? strerror(*errnum)
-		     : zerr == Z_BUF_ERROR ? "truncated gzip data"
-		     : zerr == Z_MEM_ERROR ? strerror(ENOMEM) : "corrupt gzip data";
+		*errnum = gzfailure(f, why);
 		goto fail;
 	}
 	gzclose(f);
@@ -148,7 +159,8 @@ static int parse(struct ox_kconfig *kc, char *text, size_t len)
 				struct entry *nv;
 
 				cap = cap ? 2 * cap : 1024;
-				if ((nv = realloc(kc->v, cap * sizeof(*nv))) == NULL)
+				nv = realloc(kc->v, cap * sizeof(*nv));
+				if (nv == NULL)
 					return -1;
 				kc->v = nv;
 			}
@@ -186,12 +198,13 @@ struct ox_kconfig *ox_kconfig_load(const char *path, struct ox_err *err)
 		snprintf(boot, sizeof(boot), "/boot/config-%s", u.release);
 		if ((text = slurp(boot, &len, &e2, &why2)) == NULL) {
 			if (err)
-				ox_errf(err, e2, "no kernel config: "
-					"/proc/config.gz: %s; %s: %s", why, boot, why2);
+				ox_errf(err, e2, "no kernel config: /proc/config.gz: "
+					"%s; %s: %s", why, boot, why2);
 			return NULL;
 		}
 	}
-	if ((kc = calloc(1, sizeof(*kc))) == NULL || parse(kc, text, len) != 0) {
+	kc = calloc(1, sizeof(*kc));
+	if (kc == NULL || parse(kc, text, len) != 0) {
 		if (kc)
 			free(kc->v);
 		free(kc);
@@ -271,7 +284,7 @@ static uint32_t ubuntu_version(const char *sig)
 	return parse_version(sig + strspn(sig, " \t"));
 }
 
-/* Debian's uname version: "#1 SMP PREEMPT_DYNAMIC Debian 6.1.123-1 (2025-01-02)". */
+/* Debian's uname version: "#1 SMP PREEMPT_DYNAMIC Debian 6.1.123-1 (...)". */
 static uint32_t debian_version(const char *uts_version)
 {
 	const char *p = strstr(uts_version, "Debian ");

@@ -86,12 +86,11 @@ static const char *const cmd_names[] = { BPF_CMDS(CMD_NAME) };
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Check the lists against the installed header (5.4 or newer) and 6.18. */
-_Static_assert((int)P_cgroup_sockopt == BPF_PROG_TYPE_CGROUP_SOCKOPT, "progs");
-_Static_assert((int)M_sk_storage == BPF_MAP_TYPE_SK_STORAGE, "maps");
-_Static_assert((int)A_cgroup_setsockopt == BPF_CGROUP_SETSOCKOPT, "attach");
-_Static_assert((int)C_BTF_GET_NEXT_ID == BPF_BTF_GET_NEXT_ID, "cmds");
-_Static_assert(P_COUNT == 33 && M_COUNT == 34 && A_COUNT == 58 && C_COUNT == 38,
-	       "Linux 6.18 has 33 program, 34 map, 58 attach types, 38 commands");
+#define CHECK(name, cond) typedef char check_##name[(cond) ? 1 : -1]
+CHECK(progs, (int)P_cgroup_sockopt == BPF_PROG_TYPE_CGROUP_SOCKOPT && P_COUNT == 33);
+CHECK(maps, (int)M_sk_storage == BPF_MAP_TYPE_SK_STORAGE && M_COUNT == 34);
+CHECK(attach, (int)A_cgroup_setsockopt == BPF_CGROUP_SETSOCKOPT && A_COUNT == 58);
+CHECK(cmds, (int)C_BTF_GET_NEXT_ID == BPF_BTF_GET_NEXT_ID && C_COUNT == 38);
 
 /* Section table. A name ending in '+' matches itself or itself followed by
  * "/target"; one ending in '/' matches anything after it (never by itself);

@@ -112,7 +112,7 @@ function M.main(argv)
     print(usage)
     return cmd == nil and 2 or 0
   elseif cmd == "--version" or cmd == "-v" then
-    print("oxlua " .. ox.version .. " (" .. _VERSION .. ")")
+    print("oxlua " .. ox._VERSION .. " (" .. _VERSION .. ")")
     return 0
   elseif cmd == "inspect" then
     local path, as_json

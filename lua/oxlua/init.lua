@@ -6,7 +6,7 @@
 
 local core = require "oxlua.core"
 
-local M = { core = core, version = core.version }
+local M = { core = core, _VERSION = core.version }
 
 local function argerror(fn, msg, level)
   error(("ox.%s: %s"):format(fn, msg), (level or 1) + 2)

@@ -181,7 +181,7 @@ static void fill_members(struct dec *d, const struct btf_type *t, const uint8_t 
 {
 	const struct btf *btf = d->btf;
 	uint32_t i, vlen = btf_vlen(t);
-	for (i = 0; i < vlen; i++) {
+	for (i = 0; i < vlen && d->budget > 0; i++) {
 		const struct btf_member *m = &btf_members(t)[i];
 		const char *name = btf_str(btf, m->name_off);
 		uint64_t bitpos = btf_member_bit_offset(t, i);
@@ -189,6 +189,7 @@ static void fill_members(struct dec *d, const struct btf_type *t, const uint8_t 
 		if (*name == '\0') {	/* anonymous: flatten records, skip padding */
 			const struct btf_type *mt = btf_type_by_id(btf, btf_resolve(btf, m->type));
 			int64_t sz = btf_size(btf, m->type);
+			d->budget--;	/* a visit that pushes nothing still costs */
 			if (is_record(mt) && !bitsize && bitpos % 8 == 0 && depth < OX_MAX_BTF_DEPTH &&
 			    sz >= 0 && ox_range_ok(bitpos / 8, (uint64_t)sz, avail))
 				fill_members(d, mt, p + bitpos / 8, (size_t)sz, depth + 1);
@@ -302,9 +303,6 @@ void oxl_btf_push(lua_State *L, const struct btf *btf, uint32_t id,
 	d.budget = 4096 + 64 * (uint64_t)(sz > 0 ? sz : 0);
 	if (sz < 0 || (uint64_t)sz > size || !push_at(&d, id, data, size, 0, 0, 0))
 		lua_pushlstring(L, data, size);
-#ifdef LBTF_COUNT
-	fprintf(stderr, "LBTF_COUNT %lld %llu\n", (long long)sz, (unsigned long long)(4096 + 64 * (uint64_t)(sz > 0 ? sz : 0) - d.budget));
-#endif
 }
 
 
@@ -439,15 +437,16 @@ static int encode_scalar(struct enc *e, int idx, uint32_t id, const struct scala
 }
 
 /* Find a member by name, looking inside anonymous struct/union members.
- * *bitpos accumulates the offset of the member from t's start. */
+ * *bitpos accumulates the offset of the member from t's start. *budget
+ * bounds the members visited (anonymous members can nest exponentially). */
 static const struct btf_member *find_member(const struct btf *btf, const struct btf_type *t,
 					    const char *name, uint64_t *bitpos, uint32_t *bitsize,
-					    int depth)
+					    int depth, uint32_t *budget)
 {
 	uint32_t i, vlen = btf_vlen(t);
 	if (depth > OX_MAX_BTF_DEPTH)
 		return NULL;
-	for (i = 0; i < vlen; i++) {
+	for (i = 0; i < vlen && *budget > 0; i++, --*budget) {
 		const struct btf_member *m = &btf_members(t)[i];
 		const char *mname = btf_str(btf, m->name_off);
 		uint64_t off = btf_member_bit_offset(t, i);
@@ -460,7 +459,7 @@ static const struct btf_member *find_member(const struct btf *btf, const struct 
 			const struct btf_type *mt = btf_type_by_id(btf, btf_resolve(btf, m->type));
 			uint64_t sub = *bitpos + off;
 			const struct btf_member *r;
-			if (is_record(mt) && (r = find_member(btf, mt, name, &sub, bitsize, depth + 1))) {
+			if (is_record(mt) && (r = find_member(btf, mt, name, &sub, bitsize, depth + 1, budget))) {
 				*bitpos = sub;
 				return r;
 			}
@@ -481,7 +480,7 @@ static int encode_record(struct enc *e, int idx, uint32_t id, const struct btf_t
 		const struct btf_member *m;
 		const char *name;
 		uint64_t bitpos = 0;
-		uint32_t bitsize = 0;
+		uint32_t bitsize = 0, budget = 1u << 16;
 		size_t old;
 		int rc;
 		if (lua_type(L, -2) != LUA_TSTRING) {
@@ -491,7 +490,7 @@ static int encode_record(struct enc *e, int idx, uint32_t id, const struct btf_t
 			return rc;
 		}
 		name = lua_tostring(L, -2);
-		if (!(m = find_member(e->btf, t, name, &bitpos, &bitsize, depth))) {
+		if (!(m = find_member(e->btf, t, name, &bitpos, &bitsize, depth, &budget))) {
 			rc = fail(e, "%s has no field '%s'", tstr(e, id, ts, sizeof ts), name);
 			lua_pop(L, 2);
 			return rc;

@@ -57,6 +57,14 @@ function M.parse(bytes, name)
   return ox.blueprint { data = bytes, name = name or "mutated.o" }
 end
 
+-- This process's pid (read by this process, so not a child's).
+function M.pid()
+  local f = assert(io.open("/proc/self/stat"))
+  local s = f:read("l")
+  f:close()
+  return tonumber(s:match("^(%d+)"))
+end
+
 -- Count open file descriptors of this process.
 function M.fd_count()
   local lfs = require "lfs"
