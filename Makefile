@@ -1,7 +1,7 @@
 # oxlua - build, test and install.
 #
 #   make            build/oxlua, build/lua/oxlua/core.so, build/liboxlua.a, test objects
-#   make run        build, then run the default policy (needs root)
+#   make run        build, then run the default policy (POLICY=file.lua to choose; needs root)
 #   make test       the whole suite against the running kernel (needs root)
 #   make test-asan  the suite with the engine built with ASan + UBSan
 #   make inspect F=obj.o
@@ -81,14 +81,22 @@ $(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard tests/bpf/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
+POLICY ?= examples/hello.lua
 run: all
-	$(BUILD)/oxlua run $(ARGS)
+	$(BUILD)/oxlua run $(POLICY) $(ARGS)
 
 inspect: all
 	$(BUILD)/oxlua inspect $(F)
 
+# With SANITIZE the module is loaded into the stock interpreter, so the
+# sanitizer runtimes are preloaded.
+ifneq ($(SANITIZE),)
+SAN_ENV := LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/support/lsan.supp
+endif
 test: all
-	OXLUA_BUILD=$(BUILD) scripts/run-tests.sh $(TESTARGS)
+	OXLUA_BUILD=$(BUILD) $(SAN_ENV) scripts/run-tests.sh $(TESTARGS)
 
 test-asan:
 	$(MAKE) BUILD=build-asan SANITIZE=1 test

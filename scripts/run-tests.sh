@@ -6,13 +6,16 @@
 # The last line printed is "N passed, N failed, N skipped"; the exit status is
 # non-zero when a test failed or errored. Tests tagged #root are skipped when
 # not running as root. STRACE=1 traces bpf() and perf_event_open() into
-# build/strace.log. BUSTED and LUA override the busted script and interpreter.
+# $OXLUA_BUILD/strace.log. OXLUA_BUILD (default build) is where the C module
+# is; BUSTED and LUA override the busted script and the Lua interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# require "oxlua" -> lua/, require "oxlua.core" -> build/lua/oxlua/core.so
+# require "oxlua" -> lua/, "oxlua.core" -> build/lua/oxlua/core.so,
+# "support.helpers" -> tests/support/helpers.lua
+build=${OXLUA_BUILD:-build}
 export LUA_PATH="./lua/?.lua;./lua/?/init.lua;./tests/?.lua;;"
-export LUA_CPATH="./build/lua/?.so;;"
+export LUA_CPATH="$build/lua/?.so;;"
 
 lua=${LUA:-$(command -v lua5.4 || command -v lua || echo lua5.4)}
 busted=${BUSTED:-$(command -v busted || echo /usr/bin/busted)}
@@ -37,8 +40,8 @@ done
 cmd+=("$@" "${roots[@]}")
 
 if [ "${STRACE:-0}" = 1 ]; then
-	mkdir -p build
-	echo "run-tests: tracing bpf() and perf_event_open() into build/strace.log"
-	cmd=(strace -f -e 'trace=bpf,perf_event_open' -o build/strace.log "${cmd[@]}")
+	mkdir -p "$build"
+	echo "run-tests: tracing bpf() and perf_event_open() into $build/strace.log"
+	cmd=(strace -f -e 'trace=bpf,perf_event_open' -o "$build/strace.log" "${cmd[@]}")
 fi
 exec "${cmd[@]}"

@@ -170,7 +170,7 @@ describe("loading #root", function()
 
   it("raises for a program the object does not have", function()
     local g = ox.group { blueprint = bp, versions = { ox.version { name = "v", programs = { "nope" } } } }
-    assert.has_error(function() g:load() end, "version 'v': build/bpf/kitchen.bpf.o has no program 'nope'")
+    assert.has_error(function() g:load() end, "version 'v': " .. h.obj("kitchen") .. " has no program 'nope'")
   end)
 
   it("loads legacy 'maps' objects and runs them", function()

@@ -31,7 +31,8 @@ apt_bpftool() {
 }
 
 # Lua 5.4 from lua.org into /usr/local, with the names Debian's packages use:
-# the lua5.4 command, headers in include/lua5.4, pkg-config module lua5.4.
+# the lua5.4 command, headers in include/lua5.4, liblua5.4.a, pkg-config
+# module lua5.4.
 lua_from_source() {
 	local ver=5.4.6 sum=7d5ea1b9cb6aa0b59ca3dde1c6adcb57ef83a1ba8e5432c0ecd06bf439b3ad88
 	command -v lua5.4 >/dev/null && return
@@ -43,6 +44,7 @@ lua_from_source() {
 	make -C "/tmp/lua-$ver" install INSTALL_TOP=/usr/local \
 		INSTALL_INC=/usr/local/include/lua5.4
 	ln -sf lua /usr/local/bin/lua5.4
+	ln -sf liblua.a /usr/local/lib/liblua5.4.a
 	mkdir -p /usr/local/lib/pkgconfig
 	cat > /usr/local/lib/pkgconfig/lua5.4.pc <<-PC
 	prefix=/usr/local
