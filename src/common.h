@@ -24,7 +24,7 @@ int ox_errf(struct ox_err *e, int errnum, const char *fmt, ...)
 int ox_errprefix(struct ox_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* "EPERM", "ENOENT", ... or "E<number>" for unknown values (static storage). */
+/* "EPERM", "ENOENT", ... or "EUNKNOWN" for values it does not know. */
 const char *ox_errno_name(int errnum);
 
 /* Debug logging, enabled with OXLUA_LOG=debug (read once). */

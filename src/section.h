@@ -13,7 +13,7 @@ struct ox_section {
 	uint32_t prog_type;	/* enum bpf_prog_type */
 	uint32_t attach_type;	/* enum bpf_attach_type (expected_attach_type), 0 if none */
 	unsigned flags;		/* OX_SEC_* */
-	const char *target;	/* what follows the prefix ("sys_enter_execve" for "tp/syscalls/sys_enter_execve"), "" if none; points into the name given */
+	const char *target;	/* what follows the prefix ("syscalls/sys_enter_execve" for "tp/syscalls/sys_enter_execve"), "" if none; points into the name given */
 	const char *kind;	/* the attach point family for the section: "kprobe", "kretprobe", "uprobe", "uretprobe", "tracepoint", "raw_tp", "tp_btf", "fentry", "fexit", "fmod_ret", "lsm", "xdp", "tc", "cgroup", "socket", "perf_event", "iter", "sk_skb", "sk_msg", "sockops", "struct_ops", "syscall", ... */
 };
 
