@@ -37,9 +37,12 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 ENGINE_SRC := src/common.c src/errnames.c src/sys.c src/section.c src/btf.c \
-	src/elf.c src/maps.c src/externs.c src/kconfig.c src/link.c src/load.c
+	src/elf.c src/maps.c src/externs.c src/kconfig.c src/link.c src/load.c \
+	src/attach.c src/attach_trace.c src/attach_net.c src/tracefs.c src/symbols.c \
+	src/netlink.c src/perfbuf.c src/ringbuf.c
 BIND_SRC   := src/lua/core.c src/lua/preload.c src/lua/lbtf.c src/lua/lobject.c \
-	src/lua/linst.c src/lua/lmap.c src/lua/lprog.c
+	src/lua/linst.c src/lua/lmap.c src/lua/lprog.c src/lua/lattach.c src/lua/lreader.c \
+	src/lua/lloop.c src/lua/lsock.c
 LUA_SRC    := $(sort $(wildcard lua/oxlua/*.lua))
 HEADERS    := $(wildcard src/*.h src/lua/*.h include/*.h)
 
@@ -48,7 +51,7 @@ BIND_OBJ   := $(BIND_SRC:%.c=$(BUILD)/obj/%.o)
 BPF_SRC    := $(wildcard tests/bpf/*.bpf.c)
 BPF_OBJ    := $(BPF_SRC:tests/bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 
-all: $(BUILD)/oxlua $(BUILD)/lua/oxlua/core.so $(BUILD)/liboxlua.a bpf
+all: $(BUILD)/oxlua $(BUILD)/lua/oxlua/core.so $(BUILD)/liboxlua.a bpf testbins
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -82,6 +85,14 @@ $(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard tests/bpf/*.h)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
 POLICY ?= examples/hello.lua
+# Helper programs the tests attach to and drive.
+testbins: $(BUILD)/tests/target $(BUILD)/tests/libtarget.so
+$(BUILD)/tests/libtarget.so: tests/bin/libtarget.c
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g -shared -fPIC -o $@ $<
+$(BUILD)/tests/target: tests/bin/target.c $(BUILD)/tests/libtarget.so
+	$(CC) -O1 -g -fPIE -pie -o $@ $< -L$(BUILD)/tests -ltarget -Wl,-rpath,'$$ORIGIN'
+
 run: all
 	$(BUILD)/oxlua run $(POLICY) $(ARGS)
 
@@ -114,4 +125,4 @@ install: all
 	install -m 644 include/oxlua.h $(DESTDIR)$(PREFIX)/include/oxlua.h
 	install -m 644 $(BUILD)/liboxlua.a $(DESTDIR)$(PREFIX)/lib/liboxlua.a
 
-.PHONY: all bpf run inspect test test-asan clean install
+.PHONY: all bpf testbins run inspect test test-asan clean install

@@ -675,6 +675,8 @@ void *btf_sanitize(const struct btf *btf, const struct btf_kernel_caps *caps, si
 	char *strs;
 	uint32_t id, j, i, tlen = btf->types_len, slen = btf->strs_len, placeholder = 0;
 	if (!caps) caps = &all;
+	if (tlen > UINT32_MAX - 64 || slen > UINT32_MAX - 64)
+		return NULL;	/* no room for the placeholder */
 	if (!caps->enum64)
 		for (id = 1; id <= btf->nr && !placeholder; id++)
 			if (btf_kind(btf->types[id]) == BTF_KIND_ENUM64)

@@ -41,6 +41,15 @@ void ox_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define OX_MAX_MAPS          4096u
 #define OX_MAX_BTF_DEPTH     32           /* modifiers/typedef chains, nesting */
 
+/* A whole file read into memory (malloc'd). */
+struct ox_blob {
+	uint8_t *data;
+	size_t size;
+};
+/* Read a regular file of at most OX_MAX_OBJECT_SIZE bytes. Errors name the
+ * path and errno. */
+int ox_read_file(const char *path, struct ox_blob *out, struct ox_err *err);
+
 /* Overflow-checked a + b <= limit. */
 static inline int ox_range_ok(uint64_t off, uint64_t len, uint64_t limit)
 {

@@ -536,44 +536,12 @@ struct ox_object *ox_object_parse(const void *data, size_t size, const char *nam
 
 struct ox_object *ox_object_open(const char *path, struct ox_err *err)
 {
+	struct ox_blob b;
 	struct ox_object *obj;
-	struct stat st;
-	uint8_t *buf;
-	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ox_errf(err, errno, "%s: %s: %s", path, ox_errno_name(errno), strerror(errno));
+	if (ox_read_file(path, &b, err))
 		return NULL;
-	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > OX_MAX_OBJECT_SIZE) {
-		int e = errno;
-		if (!S_ISREG(st.st_mode))
-			ox_errf(err, EINVAL, "%s: not a regular file", path);
-		else if (st.st_size > OX_MAX_OBJECT_SIZE)
-			ox_errf(err, EFBIG, "%s: %lld bytes, larger than the %u byte limit", path,
-				(long long)st.st_size, OX_MAX_OBJECT_SIZE);
-		else
-			ox_errf(err, e, "%s: %s: %s", path, ox_errno_name(e), strerror(e));
-		close(fd);
-		return NULL;
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		close(fd);
-		ox_errf(err, ENOMEM, "%s: out of memory", path);
-		return NULL;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	obj = ox_object_parse(buf, got, path, err);
-	free(buf);
+	obj = ox_object_parse(b.data, b.size, path, err);
+	free(b.data);
 	return obj;
 }
 

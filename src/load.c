@@ -421,8 +421,44 @@ static void log_tail(const char *log, char *out, size_t len)
 	snprintf(out, len, "%s%.*s", p > log ? "...\n" : "", (int)(log + n - p), p);
 }
 
+/* fentry/fexit/fmod_ret/lsm/tp_btf/iter programs name their target at load
+ * time: its BTF id in the kernel's own BTF. */
+static int btf_target(const struct ox_func *f, struct btf **vmlinux, uint32_t *id,
+		      struct ox_err *err)
+{
+	char name[256];
+	const char *kind = f->def.kind;
+	int btf_kind_wanted = BTF_KIND_FUNC;
+	if (!*vmlinux) {
+		struct ox_blob blob;
+		if (ox_read_file("/sys/kernel/btf/vmlinux", &blob, err))
+			return ox_errprefix(err, "program '%s' needs the kernel's BTF", f->name);
+		*vmlinux = btf_parse(blob.data, blob.size, err);
+		free(blob.data);
+		if (!*vmlinux)
+			return ox_errprefix(err, "/sys/kernel/btf/vmlinux");
+	}
+	if (!strcmp(kind, "lsm") || !strcmp(kind, "lsm_cgroup"))
+		snprintf(name, sizeof name, "bpf_lsm_%s", f->def.target);
+	else if (!strcmp(kind, "tp_btf"))
+		snprintf(name, sizeof name, "btf_trace_%s", f->def.target), btf_kind_wanted = BTF_KIND_TYPEDEF;
+	else if (!strcmp(kind, "iter"))
+		snprintf(name, sizeof name, "bpf_iter_%s", f->def.target);
+	else
+		snprintf(name, sizeof name, "%s", f->def.target);
+	if (!f->def.target[0])
+		return ox_errf(err, EINVAL, "program '%s': section '%s' names no attach target",
+			       f->name, f->sec_name);
+	*id = btf_find(*vmlinux, name, btf_kind_wanted);
+	if (!*id)
+		return ox_errf(err, ENOENT, "program '%s': the kernel's BTF has no %s '%s'", f->name,
+			       btf_kind_wanted == BTF_KIND_FUNC ? "function" : "type", name);
+	return 0;
+}
+
 static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct ox_linked *l,
-		     const struct ox_load_opts *o, struct ox_err *err, char **logp)
+		     const struct ox_load_opts *o, struct btf **vmlinux, struct ox_err *err,
+		     char **logp)
 {
 	struct ox_object *obj = inst->obj;
 	const struct ox_func *f = &obj->funcs[ip->func];
@@ -438,6 +474,9 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 	a.license = ox_ptr(obj->license);
 	a.kern_version = obj->kversion ? obj->kversion : ox_kernel_version();
 	kname(a.prog_name, f->name, NULL);
+	if ((f->def.flags & OX_SEC_NEEDS_BTF_ID) && strcmp(f->def.kind, "freplace") &&
+	    btf_target(f, vmlinux, &a.attach_btf_id, err))
+		return -1;
 	if (f->def.flags & OX_SEC_SLEEPABLE)
 		a.prog_flags |= BPF_F_SLEEPABLE;
 	if (f->def.flags & OX_SEC_XDP_FRAGS)
@@ -499,8 +538,12 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 		char tail[2048] = "";
 		if (log && log[0])
 			log_tail(log, tail, sizeof tail);
-		ox_errf(err, e, "program '%s' (%s): loading: %s (%s)%s%s", f->name,
+		ox_errf(err, e, "program '%s' (%s): loading: %s (%s)%s%s%s", f->name,
 			ox_prog_type_name(f->def.prog_type), ox_errno_name(e), strerror(e),
+			e == EPERM && (f->def.flags & OX_SEC_NEEDS_BTF_ID) ?
+			": this kernel does not permit BTF-attached tracing programs "
+			"(fentry/fexit/fmod_ret/lsm/tp_btf; lockdown, no BPF trampoline, or "
+			"missing CAP_BPF/CAP_PERFMON)" : "",
 			tail[0] ? "\nverifier:\n" : "", tail);
 		if (e == ENOSPC && size >= LOG_MAX)
 			snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
@@ -517,15 +560,17 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 static int load_programs(struct ox_instance *inst, const struct ox_load_opts *o,
 			 struct ox_linked *links, struct ox_err *err, char **log)
 {
-	for (uint32_t i = 0; i < inst->nr_progs; i++) {
+	struct btf *vmlinux = NULL;
+	int rc = 0;
+	for (uint32_t i = 0; i < inst->nr_progs && !rc; i++) {
 		struct ox_inst_prog *ip = &inst->progs[i];
 		const struct ox_func *f = &inst->obj->funcs[ip->func];
 		struct relo_ctx c = { inst, f->name, err };
-		if (ox_link_each_relo(inst->obj, &links[i], patch, &c) ||
-		    prog_load(inst, ip, &links[i], o, err, log))
-			return -1;
+		rc = ox_link_each_relo(inst->obj, &links[i], patch, &c) ||
+		     prog_load(inst, ip, &links[i], o, &vmlinux, err, log) ? -1 : 0;
 	}
-	return 0;
+	btf_free(vmlinux);	/* 5+ MB: parsed only when a program needs it, freed after */
+	return rc;
 }
 
 /* ---- the whole load ---- */

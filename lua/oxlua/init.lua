@@ -149,7 +149,8 @@ function M.group(t)
   end
   local g = setmetatable({
     blueprint = bp, versions = versions, pin_root = t.pin_root, kconfig = t.kconfig,
-    log_size = t.log_size, programs = {}, maps = {}, failures = {},
+    log_size = t.log_size, programs = {}, maps = {}, failures = {}, links = {},
+    readers = {}, handlers = {}, warnings = {},
   }, Group)
   g.globals = globals_proxy(g)
   return g
@@ -184,6 +185,108 @@ local function load_version(self, bp, v)
   }
 end
 
+local known_kinds = {
+  tracepoint = true, tp = true, raw_tp = true, raw_tracepoint = true, kprobe = true,
+  kretprobe = true, uprobe = true, uretprobe = true, perf_event = true, fentry = true,
+  fexit = true, fmod_ret = true, lsm = true, tp_btf = true, xdp = true, tc = true,
+  cgroup = true, socket = true,
+}
+
+-- A point without a known "kind:" prefix takes the program's section kind.
+local function full_point(bp, prog, point)
+  local kind = point:match("^([%w_]+):")
+  if kind and known_kinds[kind] then return point end
+  local sec = bp.programs[prog]
+  if point == "" then return sec.attach or error(("program '%s': section '%s' implies no attach point"):format(prog, sec.section), 0) end
+  return sec.kind .. ":" .. point
+end
+
+local syscall_prefix = { x86_64 = "__x64_sys_", aarch64 = "__arm64_sys_", s390x = "__s390x_sys_",
+  riscv64 = "__riscv_sys_", ppc64le = "__powerpc_sys_" }
+
+-- Attach one point (a string or { any = { ... } }); returns link or nil, err.
+local function attach_point(self, bp, prog, p, point)
+  if type(point) == "table" then
+    local errs = {}
+    for _, alt in ipairs(point.any or {}) do
+      local link, err = attach_point(self, bp, prog, p, alt)
+      if link then return link end
+      errs[#errs + 1] = err
+    end
+    return nil, "no alternative attached: " .. table.concat(errs, "; ")
+  end
+  local full = full_point(bp, p.name, point)
+  local link, err, errno = prog:attach(full, p.opts)
+  if not link and p.syscall then
+    local kind, sym = full:match("^(k%a*probe):([^+]+)")
+    local prefix = syscall_prefix[core.machine()]
+    if kind and prefix and sym:sub(1, #prefix) ~= prefix then
+      local l2, err2 = prog:attach(kind .. ":" .. prefix .. sym .. (full:match("%+.*$") or ""), p.opts)
+      if l2 then return l2 end
+      err = err .. "; " .. err2
+    end
+  end
+  return link, err, errno
+end
+
+local function detach_all(links)
+  for i = #links, 1, -1 do links[i]:detach() end
+end
+
+-- Attach every program of the version; all or nothing (optional ones aside).
+local function attach_version(self, bp, v, inst)
+  local links = {}
+  for _, p in ipairs(v.programs) do
+    local prog = inst:program(p.name)
+    local mine = {}
+    for _, point in ipairs(p.points) do
+      local link, err, errno = attach_point(self, bp, prog, p, point)
+      if not link then
+        detach_all(mine)
+        local msg = ("program '%s': %s"):format(p.name, err)
+        if not p.optional then
+          detach_all(links)
+          return nil, msg, errno
+        end
+        self.warnings[#self.warnings + 1] = msg .. " (optional, skipped)"
+        mine = {}
+        break
+      end
+      mine[#mine + 1] = link
+    end
+    table.move(mine, 1, #mine, #links + 1, links)
+  end
+  return links
+end
+
+local the_loop
+local function loop()
+  if not the_loop then the_loop = assert(core.loop()) end
+  return the_loop
+end
+
+local live_groups = setmetatable({}, { __mode = "k" })
+
+local function open_reader(self, map_name, h)
+  local map = self.maps[map_name]
+  if not map then return nil, ("no map '%s' in the loaded version"):format(map_name) end
+  local r, err, errno = core.reader(map, h.fn, h.opts)
+  if not r then return nil, err, errno end
+  if h.lost then r:set_lost(h.lost) end
+  local ok, aerr = loop():add(r)
+  if not ok then r:close() return nil, aerr end
+  self.readers[map_name] = r
+  return r
+end
+
+local function close_readers(self)
+  for name, r in pairs(self.readers) do
+    loop():remove(r)
+    r:close()
+    self.readers[name] = nil
+  end
+end
+
 local function report(self)
   local lines = { ("%s: no version loaded"):format(self.blueprint.name or "group") }
   for _, f in ipairs(self.failures) do
@@ -192,19 +295,40 @@ local function report(self)
   return table.concat(lines, "\n  ")
 end
 
+local function set_loaded(self, inst, v)
+  self.instance, self.version = inst, v
+  for _, p in ipairs(v.programs) do self.programs[p.name] = inst:program(p.name) end
+  for _, name in ipairs(inst:maps()) do self.maps[name] = inst:map(name) end
+end
+
 -- group:load() -> true | nil, report, errno
 function Group:load()
   if self.instance then error("group is already loaded (use group:reload())", 2) end
   local bp, err, errno = resolve_blueprint(self)
   if not bp then return nil, err, errno end
-  self.failures = {}
+  pcall(core.cleanup_probes) -- entries left by oxlua processes that died
+  self.failures, self.warnings = {}, {}
   for _, v in ipairs(self.versions) do
     local inst, msg, eno, log = load_version(self, bp, v)
     if inst then
-      self.instance, self.version = inst, v
-      for _, p in ipairs(v.programs) do self.programs[p.name] = inst:program(p.name) end
-      for _, name in ipairs(inst:maps()) do self.maps[name] = inst:map(name) end
-      return true
+      local links, aerr, aeno = attach_version(self, bp, v, inst)
+      if links then
+        set_loaded(self, inst, v)
+        self.links = links
+        local ok = true
+        for map_name, h in pairs(self.handlers) do
+          local r, rerr, reno = open_reader(self, map_name, h)
+          if not r then ok, msg, eno = false, rerr, reno break end
+        end
+        if ok then
+          live_groups[self] = true
+          return true
+        end
+        self:close()
+      else
+        inst:close()
+        msg, eno = aerr, aeno
+      end
     end
     self.failures[#self.failures + 1] = { version = v.name, error = msg, errno = eno, log = log }
     self.verifier_log = log or self.verifier_log
@@ -214,10 +338,14 @@ function Group:load()
 end
 
 function Group:close()
+  close_readers(self)
+  detach_all(rawget(self, "links") or {})
+  self.links = {}
   local inst = rawget(self, "instance")
   if inst then inst:close() end
   self.instance, self.version = nil, nil
   self.programs, self.maps = {}, {}
+  live_groups[self] = nil
 end
 
 function Group:reload()
@@ -225,7 +353,113 @@ function Group:reload()
   return self:load()
 end
 
+-- group:on(map, fn(event, cpu)[, opts]): events of a perf or ring buffer map.
+-- opts: decode (string.unpack format or "struct name"), pages, wakeup_events,
+-- watermark, flush_ms, lost = fn(count, cpu).
+function Group:on(map_name, fn, opts)
+  if type(map_name) ~= "string" then error("group:on: map name must be a string", 2) end
+  if type(fn) ~= "function" then error("group:on: handler must be a function", 2) end
+  if opts ~= nil and type(opts) ~= "table" then error("group:on: options must be a table", 2) end
+  local h = self.handlers[map_name] or {}
+  h.fn, h.opts = fn, opts or {}
+  h.lost = h.lost or h.opts.lost
+  self.handlers[map_name] = h
+  if self.instance then
+    if self.readers[map_name] then
+      loop():remove(self.readers[map_name])
+      self.readers[map_name]:close()
+    end
+    local r, err, errno = open_reader(self, map_name, h)
+    if not r then return nil, err, errno end
+  end
+  return true
+end
+
+-- group:on_lost(map, fn(count, cpu)): perf buffer records the kernel dropped.
+function Group:on_lost(map_name, fn)
+  if type(fn) ~= "function" then error("group:on_lost: handler must be a function", 2) end
+  local h = self.handlers[map_name] or {}
+  h.lost = fn
+  self.handlers[map_name] = h
+  if self.readers[map_name] then self.readers[map_name]:set_lost(fn) end
+  return true
+end
+
+-- group:stats() -> { [map] = { events, bytes, lost, lost_per_cpu, errors, seconds } }
+function Group:stats()
+  local out = {}
+  for name, r in pairs(self.readers) do out[name] = r:stats() end
+  return out
+end
+
 Group.__gc = Group.close
 Group.__close = Group.close
+
+---------------------------------------------------------------------------
+-- The event loop.
+
+-- ox.poll([ms]) -> events handled (ms 0: never block; nil: until a wakeup).
+function M.poll(ms) return loop():poll(ms) end
+
+-- ox.fd() -> an epoll fd that is readable when ox.poll(0) has work.
+function M.fd() return loop():fd() end
+
+-- ox.every(seconds, fn) -> timer id; ox.cancel(id).
+function M.every(seconds, fn) return loop():every(seconds, fn) end
+function M.cancel(id) return loop():cancel(id) end
+
+-- ox.stats() -> list of every reader's statistics.
+function M.stats()
+  local out = {}
+  for _, r in ipairs(loop():readers()) do out[#out + 1] = r:stats() end
+  return out
+end
+
+local function errors_total()
+  local n, last = 0, nil
+  for _, r in ipairs(loop():readers()) do
+    local s = r:stats()
+    n = n + s.errors
+    if s.errors > 0 then last = r:last_error() or last end
+  end
+  return n, last
+end
+
+-- ox.run{ duration = seconds, stop_on_error = bool } -> true, reason
+-- Runs until the duration ends or SIGINT/SIGTERM arrives (then every loaded
+-- group is closed). With stop_on_error, returns nil, message at the first
+-- handler error.
+function M.run(opts)
+  opts = opts or {}
+  if type(opts) ~= "table" then error("ox.run: options must be a table", 2) end
+  local lp = loop()
+  local deadline = opts.duration and core.now() + opts.duration
+  local errors0 = errors_total()
+  lp:signals(true)
+  lp:clear()
+  local ok, reason, err = pcall(function()
+    while true do
+      local ms = -1
+      if deadline then ms = math.max(0, math.ceil((deadline - core.now()) * 1000)) end
+      lp:poll(ms)
+      local sig = lp:stopped_by()
+      if sig then return "signal", sig end
+      if opts.stop_on_error then
+        local n, last = errors_total()
+        if n > errors0 then return "error", last end
+      end
+      if deadline and core.now() >= deadline then return "duration" end
+    end
+  end)
+  lp:signals(false)
+  if not ok then error(reason, 0) end
+  if reason == "signal" then
+    for g in pairs(live_groups) do g:close() end
+    return true, "signal", err
+  elseif reason == "error" then
+    return nil, err
+  end
+  return true, reason
+end
 
 return M

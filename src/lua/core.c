@@ -2,13 +2,18 @@
  * conversion shared by maps and globals. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
 
 #include "lbtf.h"
 #include "lcore.h"
+#include "lreader.h"
 #include "../kconfig.h"
 #include "../section.h"
 #include "../sys.h"
+#include "../tracefs.h"
 #include "../../include/oxlua.h"
 
 int oxl_fail(lua_State *L, const struct ox_err *e)
@@ -213,7 +218,53 @@ static int l_section(lua_State *L)
 	return 1;
 }
 
+/* core.now() -> monotonic seconds */
+static int l_now(lua_State *L)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	lua_pushnumber(L, (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
+	return 1;
+}
+
+/* core.machine() -> "x86_64", "aarch64", ... */
+static int l_machine(lua_State *L)
+{
+	struct utsname u;
+	if (uname(&u))
+		return oxl_errno(L, errno, "uname");
+	lua_pushstring(L, u.machine);
+	return 1;
+}
+
+/* core.cleanup_probes() -> number of stale tracefs entries removed */
+static int l_cleanup_probes(lua_State *L)
+{
+	lua_pushinteger(L, ox_probe_events_cleanup_stale());
+	return 1;
+}
+
+/* core.probe_events(uprobe, pid) -> list of our tracefs entries */
+static int l_probe_events(lua_State *L)
+{
+	int n = 0;
+	char *list = ox_probe_events_list(lua_toboolean(L, 1), (int)luaL_optinteger(L, 2, 0), &n);
+	const char *p = list;
+	lua_createtable(L, n, 0);
+	for (int i = 0; p && i < n; i++) {
+		lua_pushstring(L, p);
+		lua_rawseti(L, -2, i + 1);
+		p += strlen(p) + 1;
+	}
+	free(list);
+	return 1;
+}
+
 static const luaL_Reg funcs[] = {
+	{ "now", l_now },
+	{ "machine", l_machine },
+	{ "cleanup_probes", l_cleanup_probes },
+	{ "probe_events", l_probe_events },
 	{ "open", l_open },
 	{ "parse", l_parse },
 	{ "btf", l_btf },
@@ -221,6 +272,9 @@ static const luaL_Reg funcs[] = {
 	{ "kernel_version", l_kernel_version },
 	{ "possible_cpus", l_possible_cpus },
 	{ "section", l_section },
+	{ "reader", oxl_reader_new },
+	{ "loop", oxl_loop_new },
+	{ "features", oxl_features_fn },
 	{ NULL, NULL }
 };
 
@@ -230,7 +284,11 @@ int luaopen_oxlua_core(lua_State *L)
 	oxl_open_instance(L);
 	oxl_open_map(L);
 	oxl_open_program(L);
+	oxl_open_attach(L);
+	oxl_open_reader(L);
+	oxl_open_loop(L);
 	luaL_newlib(L, funcs);
+	oxl_open_sock(L);
 	lua_pushstring(L, OXLUA_VERSION);
 	lua_setfield(L, -2, "version");
 	return 1;

@@ -218,7 +218,7 @@ static void push_array(struct dec *d, const struct btf_type *t, const uint8_t *p
 		return;
 	}
 	lua_createtable(L, a->nelems < 1024 ? (int)a->nelems : 1024, 0);
-	for (i = 0; i < a->nelems; i++)
+	for (i = 0; i < a->nelems && d->budget > 0; i++)
 		if (push_at(d, a->type, p, sz, (uint64_t)i * (uint64_t)esz * 8, 0, depth + 1))
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 }
@@ -229,8 +229,8 @@ static void push_datasec(struct dec *d, const struct btf_type *t, const uint8_t 
 	lua_State *L = d->L;
 	const struct btf *btf = d->btf;
 	uint32_t i, vlen = btf_vlen(t);
-	lua_createtable(L, 0, (int)vlen);
-	for (i = 0; i < vlen; i++) {
+	lua_createtable(L, 0, vlen < 16 ? (int)vlen : 16);
+	for (i = 0; i < vlen && d->budget > 0; i++) {
 		const struct btf_var_secinfo *v = &btf_secinfos(t)[i];
 		const struct btf_type *vt = btf_type_by_id(btf, v->type);
 		if (vt && btf_kind(vt) == BTF_KIND_VAR &&
@@ -273,7 +273,7 @@ static int push_at(struct dec *d, uint32_t id, const uint8_t *base, size_t avail
 	}
 	switch (btf_kind(t)) {
 	case BTF_KIND_STRUCT: case BTF_KIND_UNION:
-		lua_createtable(L, 0, (int)btf_vlen(t));
+		lua_createtable(L, 0, btf_vlen(t) < 16 ? (int)btf_vlen(t) : 16);
 		fill_members(d, t, p, (size_t)sz, depth);
 		break;
 	case BTF_KIND_ARRAY:
@@ -291,7 +291,7 @@ static int push_at(struct dec *d, uint32_t id, const uint8_t *base, size_t avail
 
 /* A buffer longer than the type (perf records are padded) decodes its prefix.
  * Members of unions overlap, so BTF can describe far more values than there
- * are bytes (a union of unions of ...); a budget of values per byte, far
+ * are bytes (a union of unions of ...); a budget of values per byte, well
  * above what real types need, keeps hostile BTF from making this slow. */
 void oxl_btf_push(lua_State *L, const struct btf *btf, uint32_t id,
 		  const void *data, size_t size)
@@ -300,7 +300,7 @@ void oxl_btf_push(lua_State *L, const struct btf *btf, uint32_t id,
 	struct dec d;
 	d.L = L;
 	d.btf = btf;
-	d.budget = 4096 + 64 * (uint64_t)(sz > 0 ? sz : 0);
+	d.budget = 4096 + 32 * (uint64_t)(sz > 0 ? sz : 0);	/* vmlinux needs < 11/byte */
 	if (sz < 0 || (uint64_t)sz > size || !push_at(&d, id, data, size, 0, 0, 0))
 		lua_pushlstring(L, data, size);
 }
@@ -446,10 +446,11 @@ static const struct btf_member *find_member(const struct btf *btf, const struct 
 	uint32_t i, vlen = btf_vlen(t);
 	if (depth > OX_MAX_BTF_DEPTH)
 		return NULL;
-	for (i = 0; i < vlen && *budget > 0; i++, --*budget) {
+	for (i = 0; i < vlen && *budget > 0; i++) {
 		const struct btf_member *m = &btf_members(t)[i];
 		const char *mname = btf_str(btf, m->name_off);
 		uint64_t off = btf_member_bit_offset(t, i);
+		--*budget;
 		if (strcmp(mname, name) == 0 && *mname) {
 			*bitpos += off;
 			*bitsize = btf_member_bitfield_size(t, i);
@@ -557,6 +558,7 @@ static int encode_datasec(struct enc *e, int idx, uint32_t id, const struct btf_
 		const struct btf_var_secinfo *v = NULL;
 		const char *name = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
 		uint32_t i, vlen = btf_vlen(t);
+		size_t old;
 		int rc;
 		for (i = 0; name && i < vlen && !v; i++) {
 			const struct btf_type *vt = btf_type_by_id(e->btf, btf_secinfos(t)[i].type);
@@ -569,11 +571,10 @@ static int encode_datasec(struct enc *e, int idx, uint32_t id, const struct btf_
 					 tstr(e, id, ts, sizeof ts), luaL_typename(L, -2));
 			lua_pop(L, 2);
 			return rc;
-		} else {
-			size_t old = path_push(e, name, 0);
-			rc = encode_at(e, lua_gettop(L), v->type, p, sz, (uint64_t)v->offset * 8, 0, depth + 1);
-			path_pop(e, old);
 		}
+		old = path_push(e, name, 0);
+		rc = encode_at(e, lua_gettop(L), v->type, p, sz, (uint64_t)v->offset * 8, 0, depth + 1);
+		path_pop(e, old);
 		lua_pop(L, 1);
 		if (rc < 0) {
 			lua_pop(L, 1);

@@ -28,6 +28,11 @@ void oxl_open_object(lua_State *L);
 void oxl_open_instance(lua_State *L);
 void oxl_open_map(lua_State *L);
 void oxl_open_program(lua_State *L);
+void oxl_open_attach(lua_State *L);
+void oxl_open_sock(lua_State *L);	/* adds functions to the table on top */
+void oxl_open_loop(lua_State *L);
+int oxl_loop_new(lua_State *L);
+int oxl_features_fn(lua_State *L);
 
 /* Push a map / program view of the instance at index `owner`. */
 void oxl_push_map(lua_State *L, int owner, int idx);
