@@ -1,6 +1,8 @@
 /* perfbuf.c - reading a BPF_MAP_TYPE_PERF_EVENT_ARRAY: one
  * PERF_COUNT_SW_BPF_OUTPUT event per CPU, its ring mmapped (a metadata page
- * and 2^n data pages), its fd stored in the map at the CPU's index. */
+ * and 2^n data pages), its fd stored in the map at the CPU's index.
+ * A sample's size is the kernel's raw size: the program's size padded so that
+ * it plus its u32 length is a multiple of 8 (libbpf passes on the same). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -184,10 +186,10 @@ int ox_perfbuf_epoll_add(struct ox_perfbuf *pb, int epfd, void *tag, struct ox_e
 	for (i = 0; i < pb->nr_rings; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, pb->rings[i].fd, &ev) < 0) {
-			int e = errno;
-			while (i-- > 0)
+			int e = errno, cpu = pb->rings[i].cpu;
+			while (i-- > 0)	/* all or nothing */
 				epoll_ctl(epfd, EPOLL_CTL_DEL, pb->rings[i].fd, NULL);
-			return os_err(err, e, pb->rings[i].cpu, "epoll_ctl");
+			return os_err(err, e, cpu, "epoll_ctl");
 		}
 	}
 	return 0;

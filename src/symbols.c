@@ -235,9 +235,11 @@ static void needed_libs(const struct file *f, char *buf, size_t len)
 			const char *lib;
 			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
 				break;
-			if (dyn.d_tag == DT_NEEDED && (lib = elf_strptr(f->e, sh.sh_link, dyn.d_un.d_val)) &&
-			    used + strlen(lib) + 3 < len)
-				used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", lib);
+			if (dyn.d_tag != DT_NEEDED ||
+			    !(lib = elf_strptr(f->e, sh.sh_link, dyn.d_un.d_val)) ||
+			    used + strlen(lib) + 3 >= len)
+				continue;
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", lib);
 		}
 	}
 }
@@ -277,13 +279,13 @@ int ox_sym_file_offset(const char *path, const char *sym, uint64_t *offset, stru
 	else if (m.found)
 		rc = 0;
 	else if (m.imported) {
-		char libs[256] = "";
-		if (!m.lib)
-			needed_libs(&f, libs, sizeof libs);
+		char libs[256];
+		const char *lib = m.lib;
+		if (!lib)
+			needed_libs(&f, libs, sizeof libs), lib = libs;
 		ox_errf(err, ENOENT, "'%s' is not defined in %s (it is imported; attach to the "
 			"library that defines it%s%s)", sym, path,
-			m.lib ? ", e.g. " : !libs[0] ? "" : strchr(libs, ',') ? ", one of " : ", e.g. ",
-			m.lib ? m.lib : libs);
+			!*lib ? "" : strchr(lib, ',') ? ", one of " : ", e.g. ", lib);
 	} else
 		ox_errf(err, ENOENT, "%s: no symbol '%s'%s", path, sym,
 			tables ? "" : " (the file has no symbol table)");

@@ -435,6 +435,10 @@ function M.run(opts)
   local lp = loop()
   local deadline = opts.duration and core.now() + opts.duration
   local errors0 = errors_total()
+  local readers = lp:readers()
+  if opts.stop_on_error then
+    for _, r in ipairs(readers) do r:set_stop_on_error(true) end
+  end
   lp:signals(true)
   lp:clear()
   local ok, reason, err = pcall(function()
@@ -452,6 +456,9 @@ function M.run(opts)
     end
   end)
   lp:signals(false)
+  if opts.stop_on_error then
+    for _, r in ipairs(readers) do r:set_stop_on_error(false) end
+  end
   if not ok then error(reason, 0) end
   if reason == "signal" then
     for g in pairs(live_groups) do g:close() end

@@ -67,6 +67,7 @@ static int is_record(const struct btf_type *t)
 enum { S_INT, S_BOOL, S_FLOAT, S_PTR };
 struct scalar {
 	int kind, is_signed;
+	int any_sign;		/* encode accepts negatives even when unsigned */
 	uint32_t nbits;		/* 1..64 */
 	uint64_t bitpos;	/* from the enclosing object's base */
 };
@@ -78,7 +79,7 @@ static int scalar_of(const struct btf_type *t, uint64_t bitpos, uint32_t bitsize
 {
 	uint64_t bits = (uint64_t)t->size * 8;
 	s->bitpos = bitpos;
-	s->is_signed = 0;
+	s->is_signed = s->any_sign = 0;
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT: {
 		uint32_t w = btf_int_word(t), enc = BTF_INT_ENCODING(w);
@@ -91,6 +92,7 @@ static int scalar_of(const struct btf_type *t, uint64_t bitpos, uint32_t bitsize
 	case BTF_KIND_ENUM: case BTF_KIND_ENUM64:
 		s->kind = S_INT;
 		s->is_signed = btf_kflag(t);
+		s->any_sign = 1;	/* clang before 15 marks no enum signed */
 		if (bitsize) bits = bitsize;
 		break;
 	case BTF_KIND_PTR:
@@ -420,17 +422,12 @@ static int encode_scalar(struct enc *e, int idx, uint32_t id, const struct scala
 			    what(e, id, s->nbits, w), luaL_typename(L, idx));
 	}
 	if (s->nbits < 64 && s->kind != S_PTR) {
-		if (s->is_signed) {
-			lua_Integer lo = -((lua_Integer)1 << (s->nbits - 1)), hi = ((lua_Integer)1 << (s->nbits - 1)) - 1;
-			if (i < lo || i > hi)
-				return fail(e, "%lld out of range for %s (%lld..%lld)", (long long)i, what(e, id, s->nbits, w),
-					    (long long)lo, (long long)hi);
-		} else {
-			uint64_t hi = ((uint64_t)1 << s->nbits) - 1;
-			if (i < 0 || (uint64_t)i > hi)
-				return fail(e, "%lld out of range for %s (0..%llu)", (long long)i, what(e, id, s->nbits, w),
-					    (unsigned long long)hi);
-		}
+		uint64_t half = (uint64_t)1 << (s->nbits - 1);
+		lua_Integer lo = s->is_signed || s->any_sign ? -(lua_Integer)half : 0;
+		uint64_t hi = s->is_signed ? half - 1 : 2 * half - 1;
+		if (i < lo || (i > 0 && (uint64_t)i > hi))
+			return fail(e, "%lld out of range for %s (%lld..%llu)", (long long)i,
+				    what(e, id, s->nbits, w), (long long)lo, (unsigned long long)hi);
 	}
 	set_bits(base, s->bitpos, s->nbits, (uint64_t)i);
 	return 0;

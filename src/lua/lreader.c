@@ -42,12 +42,17 @@ struct dispatch {
 
 static void report(lua_State *L, struct oxl_reader *r, const char *what)
 {
+	const char *msg = lua_tostring(L, -1);
+	const char *cut = msg;
+	/* the message and the first lines of its traceback are enough */
+	for (int lines = 0; cut && *cut && lines < 5; lines++)
+		cut = strchr(cut + 1, '\n');
 	r->errors++;
-	snprintf(r->last_error, sizeof r->last_error, "%s for '%s' failed: %s", what, r->name,
-		 lua_tostring(L, -1));
+	snprintf(r->last_error, sizeof r->last_error, "%s for '%s' failed: %.*s", what, r->name,
+		 cut ? (int)(cut - msg) : (int)strlen(msg ? msg : ""), msg ? msg : "?");
 	if (r->errors <= 10 || r->errors % 1000 == 0)
-		fprintf(stderr, "oxlua: %s for '%s' failed (%llu so far): %s\n", what, r->name,
-			(unsigned long long)r->errors, lua_tostring(L, -1));
+		fprintf(stderr, "oxlua: %s (error %llu)\n", r->last_error,
+			(unsigned long long)r->errors);
 	lua_pop(L, 1);
 }
 
@@ -304,6 +309,14 @@ static int r_stats(lua_State *L)
 	return 1;
 }
 
+/* reader:set_stop_on_error(bool): stop draining at the first handler error */
+static int r_set_stop_on_error(lua_State *L)
+{
+	struct oxl_reader *r = luaL_checkudata(L, 1, OXL_READER);
+	r->stop_on_error = lua_toboolean(L, 2);
+	return 0;
+}
+
 /* reader:set_lost(fn | nil) */
 static int r_set_lost(lua_State *L)
 {
@@ -353,7 +366,8 @@ void oxl_open_reader(lua_State *L)
 	static const luaL_Reg methods[] = {
 		{ "close", r_close }, { "drain", r_drain }, { "stats", r_stats },
 		{ "flush_ms", r_flush_ms }, { "failed", r_failed }, { "set_lost", r_set_lost },
-		{ "last_error", r_last_error }, { NULL, NULL }
+		{ "last_error", r_last_error }, { "set_stop_on_error", r_set_stop_on_error },
+		{ NULL, NULL }
 	};
 	oxl_newclass(L, OXL_READER, meta, methods);
 }

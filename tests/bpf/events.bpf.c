@@ -39,7 +39,7 @@ struct {
 	__type(value, __u64);
 } counts SEC(".maps");
 
-const volatile __u32 target_pid = 0;	/* only this process's events, when set */
+volatile __u32 target_pid = 0;	/* only this process's events, when set (.data: settable after load) */
 const volatile __u32 emit = 0;		/* 1: perf events, 2: ring events */
 
 static __always_inline void bump(__u32 i)

@@ -98,4 +98,29 @@ function M.btf_struct(name_off, size, members) -- members: { {name_off, type, bi
   return table.concat(t)
 end
 
+-- Start the test target held at a FIFO: returns its pid and a function that
+-- lets it run and waits for it (returning its output).
+function M.spawn(mode, n, prefix)
+  local fifo = os.tmpname()
+  os.remove(fifo)
+  assert(os.execute("mkfifo " .. fifo))
+  local p = io.popen(("%s%s/tests/target %s %d %s"):format(prefix or "", M.build, mode, n, fifo))
+  local pid = tonumber(p:read("l"))
+  local function release()
+    local f = assert(io.open(fifo, "w"))
+    f:close()
+    os.remove(fifo)
+    return p
+  end
+  local function run()
+    local out = release():read("a")
+    p:close()
+    return out
+  end
+  return pid, run, release
+end
+
+-- Run a shell command, return its exit status (true/false).
+function M.sh(cmd) return os.execute(cmd .. " >/dev/null 2>&1") == true end
+
 return M
