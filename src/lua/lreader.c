@@ -15,6 +15,7 @@
 #include "../sys.h"
 
 enum { DECODE_RAW, DECODE_UNPACK, DECODE_BTF };
+#define DEFAULT_WAKEUP 64	/* perf buffer: wake the reader every 64 samples */
 
 static double now(void)
 {
@@ -233,10 +234,12 @@ static int l_reader(lua_State *L)
 		lua_pop(L, 1);
 	}
 	if (def->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
-		struct ox_perfbuf_opts po = { 0, 0, 0 };
+		/* Wakeups dominate the cost of events: batch them by default and
+		 * let the loop's flush bound the wait. */
+		struct ox_perfbuf_opts po = { 0, DEFAULT_WAKEUP, 0 };
 		if (has_opts) {
 			po.pages = (uint32_t)opt_u32(L, 3, "pages", 0);
-			po.wakeup_events = (uint32_t)opt_u32(L, 3, "wakeup_events", 0);
+			po.wakeup_events = (uint32_t)opt_u32(L, 3, "wakeup_events", DEFAULT_WAKEUP);
 			po.watermark = (uint32_t)opt_u32(L, 3, "watermark", 0);
 			if (po.pages & (po.pages - 1))
 				return luaL_error(L, "pages must be a power of two, not %d", (int)po.pages);

@@ -104,7 +104,7 @@ function M.spawn(mode, n, prefix)
   local fifo = os.tmpname()
   os.remove(fifo)
   assert(os.execute("mkfifo " .. fifo))
-  local p = io.popen(("%s%s/tests/target %s %d %s"):format(prefix or "", M.build, mode, n, fifo))
+  local p = io.popen(("%s%s%s/tests/target %s %d %s"):format(M.clean_env, prefix or "", M.build, mode, n, fifo))
   local pid = tonumber(p:read("l"))
   local function release()
     local f = assert(io.open(fifo, "w"))
@@ -120,7 +120,19 @@ function M.spawn(mode, n, prefix)
   return pid, run, release
 end
 
+-- Commands the tests run must not inherit the sanitizer runtimes that
+-- `make test-asan` preloads into the interpreter.
+M.clean_env = "env -u LD_PRELOAD "
+
 -- Run a shell command, return its exit status (true/false).
-function M.sh(cmd) return os.execute(cmd .. " >/dev/null 2>&1") == true end
+function M.sh(cmd) return os.execute(M.clean_env .. "sh -c '" .. cmd:gsub("'", "'\\''") .. "' >/dev/null 2>&1") == true end
+
+-- Run a shell command and return its output.
+function M.output(cmd)
+  local p = io.popen(M.clean_env .. "sh -c '" .. cmd:gsub("'", "'\\''") .. "' 2>&1")
+  local out = p:read("a")
+  p:close()
+  return out
+end
 
 return M
