@@ -1,7 +1,8 @@
 # oxlua - build, test and install.
 #
 #   make            build/oxlua, build/lua/oxlua/core.so, build/liboxlua.a, test objects
-#   make run        build, then run the default policy (POLICY=file.lua to choose; needs root)
+#   make run        build, then run the default policy, the exec monitor (POLICY=file.lua
+#                   runs another; ARGS=--json for JSON lines; needs root)
 #   make test       the whole suite against the running kernel (needs root)
 #   make test-asan  the suite with the engine built with ASan + UBSan
 #   make inspect F=obj.o
@@ -39,10 +40,10 @@ endif
 ENGINE_SRC := src/common.c src/errnames.c src/sys.c src/section.c src/btf.c \
 	src/elf.c src/maps.c src/externs.c src/kconfig.c src/link.c src/load.c \
 	src/attach.c src/attach_trace.c src/attach_net.c src/tracefs.c src/symbols.c \
-	src/netlink.c src/perfbuf.c src/ringbuf.c
+	src/netlink.c src/perfbuf.c src/ringbuf.c src/probe.c
 BIND_SRC   := src/lua/core.c src/lua/preload.c src/lua/lbtf.c src/lua/lobject.c \
 	src/lua/linst.c src/lua/lmap.c src/lua/lprog.c src/lua/lattach.c src/lua/lreader.c \
-	src/lua/lloop.c src/lua/lsock.c
+	src/lua/lloop.c src/lua/lsock.c src/lua/lprobe.c
 LUA_SRC    := $(sort $(wildcard lua/oxlua/*.lua))
 HEADERS    := $(wildcard src/*.h src/lua/*.h include/*.h)
 
@@ -50,8 +51,11 @@ ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/obj/%.o)
 BIND_OBJ   := $(BIND_SRC:%.c=$(BUILD)/obj/%.o)
 BPF_SRC    := $(wildcard tests/bpf/*.bpf.c)
 BPF_OBJ    := $(BPF_SRC:tests/bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+# BPF objects of the product (the default policy's), carried inside the CLI
+ASSET_SRC  := $(wildcard bpf/*.bpf.c)
+ASSET_OBJ  := $(ASSET_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 
-all: $(BUILD)/oxlua $(BUILD)/lua/oxlua/core.so $(BUILD)/liboxlua.a bpf testbins
+all: $(BUILD)/oxlua $(BUILD)/lua/oxlua/core.so $(BUILD)/liboxlua.a bpf testbins examples
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -67,20 +71,28 @@ $(BUILD)/lua/oxlua/core.so: $(ENGINE_OBJ) $(BIND_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS_ENGINE)
 
-$(BUILD)/embedded.c: scripts/embed.lua $(LUA_SRC)
+$(BUILD)/embedded.c: scripts/embed.lua $(LUA_SRC) $(ASSET_OBJ)
 	@mkdir -p $(dir $@)
-	lua5.4 scripts/embed.lua $@ $(LUA_SRC)
+	lua5.4 scripts/embed.lua $@ $(LUA_SRC) $(foreach o,$(ASSET_OBJ),asset:$(notdir $(o))=$(o))
 
 # The CLI exports the Lua API (-Wl,-E) so other C modules load into it.
-$(BUILD)/oxlua: $(BUILD)/obj/src/cli/main.o $(BUILD)/embedded.c $(BUILD)/liboxlua.a
+# Only the CLI links libedit (the REPL's line editing); core.so does not.
+CLI_OBJ := $(BUILD)/obj/src/cli/main.o $(BUILD)/obj/src/cli/editline.o
+EDIT_CFLAGS := $(shell pkg-config --cflags libedit)
+EDIT_LIBS   := $(shell pkg-config --libs libedit || echo -ledit)
+$(BUILD)/obj/src/cli/editline.o: CFLAGS += $(EDIT_CFLAGS)
+$(BUILD)/oxlua: $(CLI_OBJ) $(BUILD)/embedded.c $(BUILD)/liboxlua.a
 	$(CC) $(CFLAGS) -Wno-overlength-strings $(LDFLAGS) -Wl,-E -o $@ \
-		$(BUILD)/obj/src/cli/main.o $(BUILD)/embedded.c $(BUILD)/liboxlua.a \
-		$(LUA_LIBS) $(LDLIBS_ENGINE) -lm -ldl
+		$(CLI_OBJ) $(BUILD)/embedded.c $(BUILD)/liboxlua.a \
+		$(LUA_LIBS) $(LDLIBS_ENGINE) $(EDIT_LIBS) -lm -ldl
 
 # BPF test objects, compiled as the ecosystem compiles them.
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -I/usr/include/$(shell uname -m)-linux-gnu -Itests/bpf
-bpf: $(BPF_OBJ)
+bpf: $(BPF_OBJ) $(ASSET_OBJ)
 $(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard tests/bpf/*.h)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
@@ -115,14 +127,44 @@ test-asan:
 clean:
 	rm -rf build build-asan
 
+# Example C hosts (examples/README.md): built as a user would build them, with
+# the system's shared liblua5.4 and the static library.
+EXAMPLES := $(BUILD)/examples/host $(BUILD)/examples/foreign_loop
+EXAMPLE_CFLAGS := -O2 -g -std=c99 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -Iinclude \
+	$(LUA_CFLAGS)
+examples: $(EXAMPLES)
+$(BUILD)/examples/%: examples/%.c include/oxlua.h $(BUILD)/liboxlua.a
+	@mkdir -p $(dir $@)
+	$(CC) $(EXAMPLE_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liboxlua.a \
+		$(shell pkg-config --libs lua5.4) $(LDLIBS_ENGINE) -lm
+
+# Everything `make install` puts under $(DESTDIR)$(PREFIX); `uninstall` removes it.
+OXLUA_VERSION := $(shell sed -n 's/^\#define OXLUA_VERSION "\(.*\)"/\1/p' include/oxlua.h)
+INSTALLED := bin/oxlua lib/lua/5.4/oxlua/core.so \
+	$(LUA_SRC:lua/oxlua/%=share/lua/5.4/oxlua/%) include/oxlua.h lib/liboxlua.a \
+	lib/pkgconfig/oxlua.pc share/man/man1/oxlua.1 share/oxlua/types/oxlua.lua \
+	$(ASSET_OBJ:$(BUILD)/bpf/%=share/oxlua/%)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4/oxlua \
 		$(DESTDIR)$(PREFIX)/share/lua/5.4/oxlua $(DESTDIR)$(PREFIX)/include \
-		$(DESTDIR)$(PREFIX)/lib
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/oxlua/types
 	install -m 755 $(BUILD)/oxlua $(DESTDIR)$(PREFIX)/bin/oxlua
 	install -m 644 $(BUILD)/lua/oxlua/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/oxlua/core.so
 	install -m 644 $(LUA_SRC) $(DESTDIR)$(PREFIX)/share/lua/5.4/oxlua/
 	install -m 644 include/oxlua.h $(DESTDIR)$(PREFIX)/include/oxlua.h
 	install -m 644 $(BUILD)/liboxlua.a $(DESTDIR)$(PREFIX)/lib/liboxlua.a
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(OXLUA_VERSION)|g' \
+		oxlua.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/oxlua.pc
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/oxlua.pc
+	install -m 644 docs/oxlua.1 $(DESTDIR)$(PREFIX)/share/man/man1/oxlua.1
+	install -m 644 types/oxlua.lua $(DESTDIR)$(PREFIX)/share/oxlua/types/oxlua.lua
+	$(if $(ASSET_OBJ),install -m 644 $(ASSET_OBJ) $(DESTDIR)$(PREFIX)/share/oxlua/)
 
-.PHONY: all bpf testbins run inspect test test-asan clean install
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+	-rmdir $(DESTDIR)$(PREFIX)/lib/lua/5.4/oxlua $(DESTDIR)$(PREFIX)/share/lua/5.4/oxlua \
+		$(DESTDIR)$(PREFIX)/share/oxlua/types $(DESTDIR)$(PREFIX)/share/oxlua 2>/dev/null
+
+.PHONY: all bpf testbins examples run inspect test test-asan clean install uninstall

@@ -117,7 +117,7 @@ describe("oxlua run", function()
     assert.matches("^oxlua %d+%.%d+%.%d+ %(Lua 5%.4%)", out)
     out, _, code = sh(OXLUA .. " --help")
     assert.equal(0, code)
-    assert.matches("usage: oxlua run POLICY%.lua", out)
+    assert.matches("usage: oxlua run %[POLICY%.lua%]", out)
   end)
 end)
 

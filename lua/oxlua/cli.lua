@@ -1,4 +1,5 @@
--- cli.lua - the oxlua command line: run, inspect, help, version.
+-- cli.lua - the oxlua command line: run, inspect, help, version; the REPL
+-- and lua.c-style options are in oxlua.repl.
 -- main(arg) returns the process exit code:
 --   0 success, 1 runtime failure (load error, policy error), 2 usage error.
 
@@ -8,8 +9,16 @@ local json = require "oxlua.json"
 local M = {}
 
 local usage = [[
-usage: oxlua run POLICY.lua [ARGS...]   run a policy script (arg holds ARGS)
+usage: oxlua run [POLICY.lua] [ARGS...] run a policy script (arg holds ARGS); without
+                                       one, the default exec monitor [--json]
        oxlua inspect FILE [--json]     list an object's programs, maps, globals
+       oxlua probe [--json]            what this kernel supports
+       oxlua [-e STAT] [-l [G=]NAME] [-i] [-v] [- ARGS...]
+                                       Lua with the global ox = require "oxlua":
+                                       -e runs STAT, -l sets global G (or NAME) to
+                                       require(NAME), - runs stdin as a script, -v
+                                       prints the version; -i, or no arguments at
+                                       all, starts the REPL (Ctrl-D exits)
        oxlua --version | --help
 
 Environment: OXLUA_LOG=debug logs every bpf() call to stderr.
@@ -91,10 +100,40 @@ function M.inspect(path, as_json, out)
   return 0
 end
 
+-- Run a policy file. If it registered handlers and did not run the loop,
+-- the loop runs until SIGINT/SIGTERM; then everything is detached.
+-- oxlua probe [--json]: what this kernel supports.
+function M.probe(as_json, out)
+  out = out or io.stdout
+  local f = ox.features()
+  if as_json then out:write(json.encode(f), "\n") return 0 end
+  local function yn(v) return v and "yes" or "no" end
+  out:write(("kernel %s, BTF %s\n"):format(f.kernel, f.btf and "at /sys/kernel/btf/vmlinux" or "missing"))
+  local function section(title, t)
+    local names = {}
+    for k in pairs(t) do names[#names + 1] = k end
+    table.sort(names)
+    out:write(title, ":\n")
+    local rows = {}
+    for _, k in ipairs(names) do
+      local v = t[k]
+      if type(v) == "boolean" then rows[#rows + 1] = { k, yn(v) } end
+    end
+    columns(rows, out)
+  end
+  section("attach", f.attach)
+  if f.attach.fentry_error then out:write(("  (fentry: %s)\n"):format(f.attach.fentry_error)) end
+  section("program types", f.prog_types)
+  section("map types", f.map_types)
+  section("helpers", f.helpers)
+  return 0
+end
+
 function M.run(script, args)
-  if not script then
-    eprintf("oxlua: run needs a policy file (oxlua run POLICY.lua)")
-    return 2
+  if not script or script:sub(1, 1) == "-" then -- the default policy
+    local rest = { script }
+    table.move(args, 1, #args, #rest + 1, rest)
+    return require("oxlua.execmon").main(rest)
   end
   local chunk, err = loadfile(script)
   if not chunk then eprintf("oxlua: %s", err) return 1 end
@@ -103,15 +142,22 @@ function M.run(script, args)
   _G.arg = script_arg
   local ok, perr = xpcall(chunk, debug.traceback, table.unpack(args))
   if not ok then eprintf("oxlua: %s", perr) return 1 end
+  if #ox.stats() > 0 and not ox._ran then
+    local rok, rerr = ox.run {}
+    if not rok then eprintf("oxlua: %s", rerr) return 1 end
+  end
   return 0
 end
 
 function M.main(argv)
   local cmd = argv[1]
-  if cmd == nil or cmd == "--help" or cmd == "-h" or cmd == "help" then
+  if cmd == nil or cmd == "-" or cmd == "-i" or cmd == "-v" or cmd:match("^%-[el]") then
+    -- no arguments or lua.c-style options: the interpreter (oxlua.repl)
+    return require("oxlua.repl").main(argv)
+  elseif cmd == "--help" or cmd == "-h" or cmd == "help" then
     print(usage)
-    return cmd == nil and 2 or 0
-  elseif cmd == "--version" or cmd == "-v" then
+    return 0
+  elseif cmd == "--version" then
     print("oxlua " .. ox._VERSION .. " (" .. _VERSION .. ")")
     return 0
   elseif cmd == "inspect" then
@@ -123,6 +169,8 @@ function M.main(argv)
     end
     if not path then eprintf("oxlua: inspect needs a file") return 2 end
     return M.inspect(path, as_json)
+  elseif cmd == "probe" then
+    return M.probe(argv[2] == "--json")
   elseif cmd == "run" then
     local rest = {}
     for i = 3, #argv do rest[#rest + 1] = argv[i] end

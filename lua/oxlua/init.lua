@@ -84,6 +84,23 @@ function M.program(name, points, opts)
   }, Program)
 end
 
+-- The seed's vocabulary: entries of a version's `maps` list.
+--   ox.map(name, { max_entries =, pin =, ... })      overrides before creation
+--   ox.perfmap(name, { pages =, handler =, ... })    a perf/ring buffer handler
+local MapSpec = {}
+function M.map(name, opts)
+  if type(name) ~= "string" then argerror("map", "name must be a string") end
+  if opts ~= nil and type(opts) ~= "table" then argerror("map", "options must be a table") end
+  return setmetatable({ name = name, opts = opts or {} }, MapSpec)
+end
+function M.perfmap(name, opts)
+  if type(name) ~= "string" then argerror("perfmap", "name must be a string") end
+  if type(opts) ~= "table" or type(opts.handler) ~= "function" then
+    argerror("perfmap", "needs { handler = function(event, cpu) ... end }")
+  end
+  return setmetatable({ name = name, opts = opts, perf = true }, MapSpec)
+end
+
 local Version = {}
 Version.__index = Version
 
@@ -99,9 +116,24 @@ function M.version(t)
     argerror("version", "programs must be a non-empty list")
   end
   local v = setmetatable({
-    name = t.name, programs = {}, maps = t.maps or {}, globals = t.globals or {},
+    name = t.name, programs = {}, maps = {}, handlers = {}, globals = t.globals or {},
   }, Version)
   for i, p in ipairs(t.programs) do v.programs[i] = as_program(p, i) end
+  for k, o in pairs(t.maps or {}) do
+    if getmetatable(o) == MapSpec then
+      if o.perf then
+        local opts = {}
+        for ok, ov in pairs(o.opts) do if ok ~= "handler" then opts[ok] = ov end end
+        v.handlers[o.name] = { fn = o.opts.handler, opts = opts, lost = o.opts.lost }
+      else
+        v.maps[o.name] = o.opts
+      end
+    elseif type(k) == "string" then
+      v.maps[k] = o
+    else
+      argerror("version", "maps must map names to option tables, or list ox.map/ox.perfmap entries")
+    end
+  end
   for name, o in pairs(v.maps) do
     if type(name) ~= "string" or type(o) ~= "table" then
       argerror("version", "maps must map names to option tables")
@@ -316,7 +348,10 @@ function Group:load()
         set_loaded(self, inst, v)
         self.links = links
         local ok = true
-        for map_name, h in pairs(self.handlers) do
+        local handlers = {}
+        for map_name, h in pairs(v.handlers) do handlers[map_name] = h end
+        for map_name, h in pairs(self.handlers) do handlers[map_name] = h end
+        for map_name, h in pairs(handlers) do
           local r, rerr, reno = open_reader(self, map_name, h)
           if not r then ok, msg, eno = false, rerr, reno break end
         end
@@ -396,6 +431,72 @@ Group.__gc = Group.close
 Group.__close = Group.close
 
 ---------------------------------------------------------------------------
+-- What the running kernel supports, probed once and cached.
+
+-- expected attach types some program types cannot load without
+local PROBE_ATTACH = { cgroup_sock_addr = 10, cgroup_sockopt = 21, netfilter = 45 }
+local NEEDS_TARGET = { tracing = true, lsm = true, ext = true, struct_ops = true }
+local PROG_TYPES = { "socket_filter", "kprobe", "sched_cls", "sched_act", "tracepoint", "xdp",
+  "perf_event", "cgroup_skb", "cgroup_sock", "lwt_in", "sock_ops", "sk_skb", "cgroup_device",
+  "sk_msg", "raw_tracepoint", "cgroup_sock_addr", "lwt_seg6local", "lirc_mode2", "sk_reuseport",
+  "flow_dissector", "cgroup_sysctl", "raw_tracepoint_writable", "cgroup_sockopt", "sk_lookup",
+  "syscall", "netfilter" }
+local MAP_TYPES = { "hash", "array", "prog_array", "perf_event_array", "percpu_hash",
+  "percpu_array", "stack_trace", "cgroup_array", "lru_hash", "lru_percpu_hash", "lpm_trie",
+  "array_of_maps", "hash_of_maps", "devmap", "sockmap", "cpumap", "xskmap", "sockhash",
+  "cgroup_storage", "reuseport_sockarray", "percpu_cgroup_storage", "queue", "stack",
+  "devmap_hash", "ringbuf", "bloom_filter", "user_ringbuf" }
+-- helpers worth knowing about, by the program type they are tried from
+local HELPERS = {
+  { "probe_read_kernel", "kprobe", 113 }, { "ringbuf_output", "tracepoint", 130 },
+  { "get_current_task_btf", "tracing", 158 }, { "get_attach_cookie", "kprobe", 174 },
+  { "loop", "tracepoint", 181 }, { "get_func_ip", "kprobe", 173 },
+  { "ktime_get_boot_ns", "tracepoint", 125 }, { "probe_read_user_str", "tracepoint", 114 },
+}
+
+local function exists(path)
+  local f = io.open(path, "r")
+  if f then f:close() return true end
+  return false
+end
+
+local features_cache
+-- ox.features() -> { kernel =, kernel_code =, btf =, prog_types = {name = bool},
+-- map_types = {...}, helpers = {...}, attach = { kprobe =, uprobe =, fentry =,
+-- perf_link =, tcx =, xdp_link =, cgroup_link = } }
+function M.features()
+  if features_cache then return features_cache end
+  local code, version = core.kernel_version()
+  local f = { kernel = version, kernel_code = code, btf = exists("/sys/kernel/btf/vmlinux"),
+    prog_types = {}, map_types = {}, helpers = {}, attach = {} }
+  for _, t in ipairs(PROG_TYPES) do
+    -- types that need an attach target are covered by f.attach instead
+    if not NEEDS_TARGET[t] then f.prog_types[t] = core.probe_prog_type(t, PROBE_ATTACH[t]) == true end
+  end
+  for _, t in ipairs(MAP_TYPES) do f.map_types[t] = core.probe_map_type(t) == true end
+  for _, hl in ipairs(HELPERS) do f.helpers[hl[1]] = core.probe_helper(hl[2], hl[3]) == true end
+  local function at_least(maj, min) return code >= (maj << 16 | min << 8) end
+  local tracefs = exists("/sys/kernel/tracing/kprobe_events") or exists("/sys/kernel/debug/tracing/kprobe_events")
+  f.attach.kprobe = exists("/sys/bus/event_source/devices/kprobe/type") or tracefs
+  f.attach.uprobe = exists("/sys/bus/event_source/devices/uprobe/type")
+    or exists("/sys/kernel/tracing/uprobe_events") or exists("/sys/kernel/debug/tracing/uprobe_events")
+  local fentry, why = core.probe_fentry("do_unlinkat")
+  f.attach.fentry = fentry == true
+  f.attach.fentry_error = why
+  local seen = core.features() -- what attaching found out, where it has tried
+  local function link(name, maj, min)
+    if seen[name] == 1 or seen[name] == 0 then return seen[name] == 1 end
+    return at_least(maj, min)
+  end
+  f.attach.perf_link = link("perf_link", 5, 15)
+  f.attach.tcx = link("tcx", 6, 6)
+  f.attach.xdp_link = link("xdp_link", 5, 9)
+  f.attach.cgroup_link = link("cgroup_link", 5, 7)
+  features_cache = f
+  return f
+end
+
+---------------------------------------------------------------------------
 -- The event loop.
 
 -- ox.poll([ms]) -> events handled (ms 0: never block; nil: until a wakeup).
@@ -433,6 +534,7 @@ function M.run(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("ox.run: options must be a table", 2) end
   local lp = loop()
+  M._ran = true
   local deadline = opts.duration and core.now() + opts.duration
   local errors0 = errors_total()
   local readers = lp:readers()

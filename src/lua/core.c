@@ -260,7 +260,59 @@ static int l_probe_events(lua_State *L)
 	return 1;
 }
 
+/* core.kernel_offset(struct, member) -> byte offset of a member of a struct
+ * in the running kernel's BTF | nil, message, errno. Members of anonymous
+ * inner structs and unions are found too. */
+static int member_offset(const struct btf *btf, uint32_t id, const char *member, int depth,
+			 uint32_t *off)
+{
+	const struct btf_type *t = btf_type_by_id(btf, btf_resolve(btf, id));
+	if (!t || depth > OX_MAX_BTF_DEPTH ||
+	    (btf_kind(t) != BTF_KIND_STRUCT && btf_kind(t) != BTF_KIND_UNION))
+		return -1;
+	for (uint32_t i = 0; i < btf_vlen(t); i++) {
+		const struct btf_member *m = &btf_members(t)[i];
+		uint32_t inner;
+		if (!strcmp(btf_str(btf, m->name_off), member)) {
+			*off = btf_member_bit_offset(t, i) / 8;
+			return 0;
+		}
+		if (!m->name_off && member_offset(btf, m->type, member, depth + 1, &inner) == 0) {
+			*off = btf_member_bit_offset(t, i) / 8 + inner;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int l_kernel_offset(lua_State *L)
+{
+	const char *sname = luaL_checkstring(L, 1), *member = luaL_checkstring(L, 2);
+	struct ox_blob blob;
+	struct ox_err err;
+	struct btf *btf;
+	uint32_t id, off;
+	if (ox_read_file("/sys/kernel/btf/vmlinux", &blob, &err))
+		return oxl_fail(L, &err);
+	btf = btf_parse(blob.data, blob.size, &err);
+	free(blob.data);
+	if (!btf)
+		return oxl_fail(L, &err);
+	id = btf_find(btf, sname, BTF_KIND_STRUCT);
+	if (!id || member_offset(btf, id, member, 0, &off)) {
+		btf_free(btf);
+		luaL_pushfail(L);
+		lua_pushfstring(L, "the kernel's BTF has no %s in struct %s", member, sname);
+		lua_pushinteger(L, ENOENT);
+		return 3;
+	}
+	btf_free(btf);
+	lua_pushinteger(L, off);
+	return 1;
+}
+
 static const luaL_Reg funcs[] = {
+	{ "kernel_offset", l_kernel_offset },
 	{ "now", l_now },
 	{ "machine", l_machine },
 	{ "cleanup_probes", l_cleanup_probes },
@@ -289,6 +341,7 @@ int luaopen_oxlua_core(lua_State *L)
 	oxl_open_loop(L);
 	luaL_newlib(L, funcs);
 	oxl_open_sock(L);
+	oxl_open_probe(L);
 	lua_pushstring(L, OXLUA_VERSION);
 	lua_setfield(L, -2, "version");
 	return 1;

@@ -30,6 +30,7 @@ void oxl_open_map(lua_State *L);
 void oxl_open_program(lua_State *L);
 void oxl_open_attach(lua_State *L);
 void oxl_open_sock(lua_State *L);	/* adds functions to the table on top */
+void oxl_open_probe(lua_State *L);	/* likewise */
 void oxl_open_loop(lua_State *L);
 int oxl_loop_new(lua_State *L);
 int oxl_features_fn(lua_State *L);
