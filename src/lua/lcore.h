@@ -36,8 +36,9 @@ int oxl_loop_new(lua_State *L);
 int oxl_features_fn(lua_State *L);
 
 /* Push a map / program view of the instance at index `owner`. */
-void oxl_push_map(lua_State *L, int owner, int idx);
-void oxl_push_program(lua_State *L, int owner, int idx);
+void oxl_push_view(lua_State *L, int owner, int idx, const char *tname);
+#define oxl_push_map(L, owner, idx) oxl_push_view(L, owner, idx, OXL_MAP)
+#define oxl_push_program(L, owner, idx) oxl_push_view(L, owner, idx, OXL_PROGRAM)
 
 /* Lua value <-> bytes of a map key/value (size bytes), by BTF type when there
  * is one, else integers for 1/2/4/8 bytes and byte strings. */

@@ -166,6 +166,20 @@ static int i_tostring(lua_State *L)
 	return 1;
 }
 
+/* A view (map or program) of the instance at index owner; the instance is
+ * its user value, so it lives as long as any view. */
+void oxl_push_view(lua_State *L, int owner, int idx, const char *tname)
+{
+	struct oxl_map *v;	/* struct oxl_program has the same layout */
+	owner = lua_absindex(L, owner);
+	v = lua_newuserdatauv(L, sizeof *v, 1);
+	v->owner = lua_touserdata(L, owner);
+	v->idx = idx;
+	luaL_setmetatable(L, tname);
+	lua_pushvalue(L, owner);
+	lua_setiuservalue(L, -2, 1);
+}
+
 void oxl_open_instance(lua_State *L)
 {
 	static const luaL_Reg meta[] = {

@@ -358,18 +358,6 @@ static int m_tostring(lua_State *L)
 	return 1;
 }
 
-void oxl_push_map(lua_State *L, int owner, int idx)
-{
-	struct oxl_map *m;
-	owner = lua_absindex(L, owner);
-	m = lua_newuserdatauv(L, sizeof *m, 1);
-	m->owner = lua_touserdata(L, owner);
-	m->idx = idx;
-	luaL_setmetatable(L, OXL_MAP);
-	lua_pushvalue(L, owner);
-	lua_setiuservalue(L, -2, 1);
-}
-
 void oxl_open_map(lua_State *L)
 {
 	static const luaL_Reg meta[] = { { "__tostring", m_tostring }, { NULL, NULL } };

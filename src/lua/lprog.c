@@ -132,18 +132,6 @@ static int p_tostring(lua_State *L)
 	return 1;
 }
 
-void oxl_push_program(lua_State *L, int owner, int idx)
-{
-	struct oxl_program *p;
-	owner = lua_absindex(L, owner);
-	p = lua_newuserdatauv(L, sizeof *p, 1);
-	p->owner = lua_touserdata(L, owner);
-	p->idx = idx;
-	luaL_setmetatable(L, OXL_PROGRAM);
-	lua_pushvalue(L, owner);
-	lua_setiuservalue(L, -2, 1);
-}
-
 void oxl_open_program(lua_State *L)
 {
 	static const luaL_Reg meta[] = { { "__tostring", p_tostring }, { NULL, NULL } };
