@@ -15,9 +15,10 @@ SANITIZE ?=
 CC       ?= cc
 CLANG    ?= clang
 
-DEPS_OK := $(shell pkg-config --exists lua5.4 libelf zlib 2>/dev/null && \
+DEPS_OK := $(shell pkg-config --exists lua5.4 libelf zlib libedit 2>/dev/null && \
 	command -v $(CLANG) >/dev/null && command -v busted >/dev/null && \
-	command -v bpftool >/dev/null && test -f /usr/include/bpf/bpf_helpers.h && echo yes)
+	command -v bpftool >/dev/null && command -v tmux >/dev/null && \
+	test -f /usr/include/bpf/bpf_helpers.h && echo yes)
 ifneq ($(DEPS_OK),yes)
 $(info oxlua: build dependencies missing; running scripts/setup.sh)
 SETUP := $(shell scripts/setup.sh >&2 || echo failed)
@@ -164,7 +165,7 @@ install: all
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
-	-rmdir $(DESTDIR)$(PREFIX)/lib/lua/5.4/oxlua $(DESTDIR)$(PREFIX)/share/lua/5.4/oxlua \
-		$(DESTDIR)$(PREFIX)/share/oxlua/types $(DESTDIR)$(PREFIX)/share/oxlua 2>/dev/null
+	for d in lib/lua/5.4/oxlua share/lua/5.4/oxlua share/oxlua/types share/oxlua; do \
+		rmdir "$(DESTDIR)$(PREFIX)/$$d" 2>/dev/null || true; done
 
 .PHONY: all bpf testbins examples run inspect test test-asan clean install uninstall

@@ -16,6 +16,7 @@
  * Exit codes: 0 success, 1 the policy or ox.poll failed, 2 usage error.
  * Loading BPF programs needs root (or CAP_BPF and CAP_PERFMON).
  */
+#define _POSIX_C_SOURCE 200809L	/* poll, sigaction, clock_gettime under -std=c99 */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>

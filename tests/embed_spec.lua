@@ -145,11 +145,77 @@ describe("examples/foreign_loop", function()
   end)
 end)
 
+describe("docs/api.md", function()
+  it("mentions every function of ox and ox.core and every method of their classes", function()
+    local ox = require "oxlua"
+    local doc = h.read("docs/api.md")
+    local missing = {}
+    local function need(text) -- "f(" or, for a table argument, "f{"
+      if not doc:find(text, 1, true) and not doc:find(text:sub(1, -2) .. "{", 1, true) then
+        missing[#missing + 1] = text
+      end
+    end
+    for name, v in pairs(ox) do
+      if type(v) == "function" then need(("ox.%s("):format(name)) end
+    end
+    for name, v in pairs(ox.core) do
+      if type(v) == "function" then need(("core.%s("):format(name)) end
+    end
+    local reg = debug.getregistry()
+    for tname, var in pairs { ["oxlua.object"] = "object", ["oxlua.instance"] = "inst",
+        ["oxlua.map"] = "map", ["oxlua.program"] = "prog", ["oxlua.link"] = "link",
+        ["oxlua.reader"] = "reader", ["oxlua.loop"] = "loop" } do
+      for name, v in pairs(reg[tname].__index) do
+        if type(v) == "function" then need(("%s:%s("):format(var, name)) end
+      end
+    end
+    local g = ox.group { blueprint = "unused.o", versions = { ox.version { programs = { "p" } } } }
+    for name, v in pairs(getmetatable(g).__index) do
+      if type(v) == "function" and not name:match("^__") then need(("group:%s("):format(name)) end
+    end
+    table.sort(missing)
+    assert.same({}, missing)
+  end)
+end)
+
 describe("types/oxlua.lua", function()
   it("parses as Lua", function()
     local out, code = run("luac5.4 -p types/oxlua.lua")
     assert.equal(0, code, out)
     assert.is_not_nil(loadfile("types/oxlua.lua"))
+  end)
+
+  it("declares every function of ox and ox.core and every method of their classes", function()
+    local ox = require "oxlua"
+    local src = h.read("types/oxlua.lua")
+    local missing = {}
+    local function need(pattern, what)
+      if not src:find(pattern, 1, true) then missing[#missing + 1] = what end
+    end
+    local function methods(t, class, label)
+      for name, v in pairs(t) do
+        if type(v) == "function" and not name:match("^__") then
+          need(("function %s:%s("):format(class, name), label .. ":" .. name)
+        end
+      end
+    end
+    for name, v in pairs(ox) do
+      if type(v) == "function" then need(("function ox.%s("):format(name), "ox." .. name) end
+    end
+    for name, v in pairs(ox.core) do
+      if type(v) == "function" then need(("function core.%s("):format(name), "ox.core." .. name) end
+    end
+    local reg = debug.getregistry()
+    for tname, class in pairs { ["oxlua.object"] = "Object", ["oxlua.instance"] = "Instance",
+        ["oxlua.map"] = "Map", ["oxlua.program"] = "LoadedProgram", ["oxlua.link"] = "Link",
+        ["oxlua.reader"] = "Reader", ["oxlua.loop"] = "Loop" } do
+      assert.is_table(reg[tname], tname)
+      methods(reg[tname].__index, class, tname)
+    end
+    local g = ox.group { blueprint = "unused.o", versions = { ox.version { programs = { "p" } } } }
+    methods(getmetatable(g).__index, "Group", "group")
+    table.sort(missing)
+    assert.same({}, missing)
   end)
 
   it("starts with ---@meta and declares the classes of the API", function()
