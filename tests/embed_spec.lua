@@ -75,7 +75,7 @@ describe("make install", function()
   end)
 
   it("uninstalls what it installed", function()
-    local out, code = run(("make uninstall DESTDIR=%s PREFIX=%s"):format(dest, prefix))
+    local out, code = run(("make uninstall BUILD=%s DESTDIR=%s PREFIX=%s"):format(h.build, dest, prefix))
     assert.equal(0, code, out)
     out = run("find " .. dest .. " -type f")
     assert.equal("", out)
@@ -142,6 +142,31 @@ describe("examples/foreign_loop", function()
     assert.matches("no policy here", out)
     _, code = run(EXAMPLES .. "/foreign_loop " .. policy .. " soon")
     assert.equal(2, code)
+  end)
+end)
+
+describe("oxlua-scm-1.rockspec", function()
+  it("builds oxlua.core from the Makefile's sources and installs every Lua module", function()
+    local spec = {}
+    assert(loadfile("oxlua-scm-1.rockspec", "t", spec))()
+    assert.equal("oxlua", spec.package)
+    assert.equal("builtin", spec.build.type)
+    local mk = h.read("Makefile"):gsub("\\\n", " ")
+    local want = {}
+    for _, var in ipairs { "ENGINE_SRC", "BIND_SRC" } do
+      local list = assert(mk:match("\n" .. var .. "%s*:=([^\n]*)"), var)
+      for f in list:gmatch("%S+") do want[#want + 1] = f end
+    end
+    local have = { table.unpack(spec.build.modules["oxlua.core"].sources) }
+    table.sort(want)
+    table.sort(have)
+    assert.same(want, have)
+    local p = io.popen("ls lua/oxlua/*.lua")
+    for path in p:lines() do
+      local name = path:gsub("^lua/", ""):gsub("%.lua$", ""):gsub("/init$", ""):gsub("/", ".")
+      assert.equal(path, spec.build.modules[name], name)
+    end
+    p:close()
   end)
 end)
 
