@@ -119,7 +119,10 @@ SAN_ENV := LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-fil
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/support/lsan.supp
 endif
+# The benchmark code runs with small counts first (correctness only), so it
+# cannot rot; the suite's count line stays the last line printed.
 test: all
+	$(if $(TESTARGS),,$(MAKE) --no-print-directory bench-smoke BUILD=$(BUILD) SANITIZE=$(SANITIZE))
 	OXLUA_BUILD=$(BUILD) $(SAN_ENV) scripts/run-tests.sh $(TESTARGS)
 
 test-asan:
@@ -169,3 +172,21 @@ uninstall:
 		rmdir "$(DESTDIR)$(PREFIX)/$$d" 2>/dev/null || true; done
 
 .PHONY: all bpf testbins examples run inspect test test-asan clean install uninstall
+
+# Benchmarks (bench/README.md): oxlua's readers against libbpf's, measured side
+# by side. Only the reference consumer under bench/ links libbpf.
+BENCH_BINS := $(BUILD)/bench/bench.bpf.o $(BUILD)/bench/producer $(BUILD)/bench/ref
+$(BUILD)/bench/bench.bpf.o: bench/bench.bpf.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+$(BUILD)/bench/producer: bench/producer.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $<
+$(BUILD)/bench/ref: bench/ref.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $< -lbpf
+bench: all $(BENCH_BINS)
+	lua5.4 bench/run.lua $(BUILD)
+bench-smoke: all $(BENCH_BINS)
+	lua5.4 bench/run.lua $(BUILD) --smoke
+.PHONY: bench bench-smoke
