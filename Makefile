@@ -42,7 +42,7 @@ ENGINE_SRC := src/common.c src/errnames.c src/sys.c src/section.c src/btf.c \
 	src/elf.c src/maps.c src/externs.c src/kconfig.c src/link.c src/load.c \
 	src/attach.c src/attach_trace.c src/attach_net.c src/tracefs.c src/symbols.c \
 	src/netlink.c src/perfbuf.c src/ringbuf.c src/probe.c
-BIND_SRC   := src/lua/core.c src/lua/preload.c src/lua/lbtf.c src/lua/lobject.c \
+BIND_SRC   := src/lua/core.c src/lua/preload.c src/lua/lbtf.c src/lua/lbtfplan.c src/lua/lobject.c \
 	src/lua/linst.c src/lua/lmap.c src/lua/lprog.c src/lua/lattach.c src/lua/lreader.c \
 	src/lua/lloop.c src/lua/lsock.c src/lua/lprobe.c
 LUA_SRC    := $(sort $(wildcard lua/oxlua/*.lua))
@@ -185,8 +185,45 @@ $(BUILD)/bench/producer: bench/producer.c
 $(BUILD)/bench/ref: bench/ref.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $< -lbpf
+# Delivery latency (bench/latency.lua) and load + attach time (bench/loadtime.lua).
+BENCH_BINS += $(BUILD)/bench/latency.bpf.o $(BUILD)/bench/paced $(BUILD)/bench/latency_ref \
+	$(BUILD)/bench/loadtime.bpf.o $(BUILD)/bench/loadtime_ref
+$(BUILD)/bench/latency.bpf.o: bench/latency.bpf.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+$(BUILD)/bench/loadtime.bpf.o: bench/loadtime.bpf.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+$(BUILD)/bench/paced: bench/paced.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $<
+$(BUILD)/bench/latency_ref: bench/latency_ref.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $< -lbpf
+$(BUILD)/bench/loadtime_ref: bench/loadtime_ref.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $< -lbpf
 bench: all $(BENCH_BINS)
 	lua5.4 bench/run.lua $(BUILD)
 bench-smoke: all $(BENCH_BINS)
 	lua5.4 bench/run.lua $(BUILD) --smoke
 .PHONY: bench bench-smoke
+
+# Case 5 (memory) and case 6 (map operations): their libbpf references.
+BENCH_BINS += $(BUILD)/bench/execmon_ref $(BUILD)/bench/mapops.bpf.o $(BUILD)/bench/mapops_ref
+bench bench-smoke: $(BUILD)/bench/execmon_ref $(BUILD)/bench/mapops.bpf.o $(BUILD)/bench/mapops_ref
+# bpftrace is the memory case's second reference (full runs only), never a
+# dependency of oxlua itself.
+bench: bench-bpftrace
+bench-bpftrace:
+	command -v bpftrace >/dev/null || apt-get install -y bpftrace
+.PHONY: bench-bpftrace
+$(BUILD)/bench/execmon_ref: bench/execmon_ref.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $< -lbpf
+$(BUILD)/bench/mapops.bpf.o: bench/mapops.bpf.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+$(BUILD)/bench/mapops_ref: bench/mapops_ref.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $< -lbpf

@@ -57,7 +57,7 @@ build = {
         "src/tracefs.c", "src/symbols.c", "src/netlink.c", "src/perfbuf.c",
         "src/ringbuf.c", "src/probe.c",
         -- BIND_SRC
-        "src/lua/core.c", "src/lua/preload.c", "src/lua/lbtf.c", "src/lua/lobject.c",
+        "src/lua/core.c", "src/lua/preload.c", "src/lua/lbtf.c", "src/lua/lbtfplan.c", "src/lua/lobject.c",
         "src/lua/linst.c", "src/lua/lmap.c", "src/lua/lprog.c", "src/lua/lattach.c",
         "src/lua/lreader.c", "src/lua/lloop.c", "src/lua/lsock.c", "src/lua/lprobe.c",
       },

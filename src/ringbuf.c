@@ -106,25 +106,40 @@ int ox_ringbuf_epoll_add(struct ox_ringbuf *rb, int epfd, void *tag, struct ox_e
 	return 0;
 }
 
-/* Drains what was produced when the call began. The kernel wakes the reader
- * only when it commits a record at consumer_pos, i.e. when the reader had
- * caught up; so one commit at the end means one wakeup per drain instead of
- * one per record. A record committed between our look at producer_pos and
- * our commit wakes nobody, but the ring's poll reports any unread data and a
- * level-triggered epoll polls again after each report, so nothing stalls. */
+/* Drains the ring. The kernel wakes the reader only when it commits a record
+ * at consumer_pos, i.e. when the reader had caught up; committing once per
+ * drain means one wakeup per drain instead of one per record. A long drain
+ * gives space back every eighth of the ring, so the producer is not held off
+ * until the end, and picks up records produced meanwhile, up to twice the
+ * ring per call so one busy ring cannot starve the rest of the loop. A record
+ * committed between our last look at producer_pos and our final commit wakes
+ * nobody, but the ring's poll reports unread data and a level-triggered
+ * epoll polls again, so nothing stalls. */
 int ox_ringbuf_consume(struct ox_ringbuf *rb, ox_sample_fn sample_fn, void *ctx, int max)
 {
-	unsigned long cons = __atomic_load_n(rb->consumer_pos, __ATOMIC_RELAXED), start = cons;
+	unsigned long cons = __atomic_load_n(rb->consumer_pos, __ATOMIC_RELAXED), committed = cons;
 	unsigned long prod = __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE);
-	unsigned long mask = rb->data_size - 1;
+	unsigned long mask = rb->data_size - 1, budget = 2 * (unsigned long)rb->data_size;
+	unsigned long chunk = rb->data_size / 8 ? rb->data_size / 8 : 1, start = cons;
 	int n = 0, stop = 0;
 
-	while (cons != prod && !stop && (max <= 0 || n < max)) {
-		const uint32_t *hdr = (const uint32_t *)(rb->data + (cons & mask));
-		uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
-		uint32_t size = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
-		unsigned long step = ((unsigned long)size + BPF_RINGBUF_HDR_SZ + 7) & ~7ul;
-
+	for (;;) {
+		const uint32_t *hdr;
+		uint32_t len, size;
+		unsigned long step;
+		if (cons == prod) {
+			if (cons - start >= budget)
+				break;
+			prod = __atomic_load_n(rb->producer_pos, __ATOMIC_ACQUIRE);
+			if (cons == prod)
+				break;
+		}
+		if (stop || (max > 0 && n >= max))
+			break;
+		hdr = (const uint32_t *)(rb->data + (cons & mask));
+		len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+		size = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+		step = ((unsigned long)size + BPF_RINGBUF_HDR_SZ + 7) & ~7ul;
 		if (len & BPF_RINGBUF_BUSY_BIT)
 			break;		/* still being written; later ones wait for it */
 		if (step > prod - cons) {	/* cannot happen with a sane kernel */
@@ -133,18 +148,22 @@ int ox_ringbuf_consume(struct ox_ringbuf *rb, ox_sample_fn sample_fn, void *ctx,
 			cons = prod;
 			break;
 		}
-		cons += step;
-		if (len & BPF_RINGBUF_DISCARD_BIT) {
+		if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
+			n++;
+			rb->stats.events++;
+			rb->stats.bytes += size;
+			if (sample_fn && sample_fn(ctx, -1, hdr + 2, size))
+				stop = 1;
+		} else {
 			rb->stats.discarded++;
-			continue;
 		}
-		n++;
-		rb->stats.events++;
-		rb->stats.bytes += size;
-		if (sample_fn && sample_fn(ctx, -1, hdr + 2, size))
-			stop = 1;
+		cons += step;	/* after the callback: the record's memory is ours until then */
+		if (cons - committed >= chunk) {
+			__atomic_store_n(rb->consumer_pos, cons, __ATOMIC_RELEASE);
+			committed = cons;
+		}
 	}
-	if (cons != start)
+	if (cons != committed)
 		__atomic_store_n(rb->consumer_pos, cons, __ATOMIC_RELEASE);
 	return stop ? -1 : n;
 }

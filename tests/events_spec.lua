@@ -35,6 +35,7 @@ describe("events #root", function()
     assert.is_true(poll_until(function() return #got == 100 end, 5))
     assert.equal(pid, got[1].pid)
     assert.equal("target", got[1].comm)
+    assert.equal(string.rep("\0", 32), got[1].pad) -- __u8 arrays come as their bytes
     assert.is_true(next(cpus) ~= nil)
     local seqs = {}
     for _, ev in ipairs(got) do seqs[ev.seq] = true end

@@ -215,6 +215,10 @@ static void push_array(struct dec *d, const struct btf_type *t, const uint8_t *p
 		lua_pushlstring(L, (const char *)p, nul ? (size_t)(nul - p) : sz);
 		return;
 	}
+	if (is_byte(btf, a->type)) {	/* __u8 addr[4]: the bytes, NULs included */
+		lua_pushlstring(L, (const char *)p, sz);
+		return;
+	}
 	if (esz <= 0) {		/* zero-sized elements: nothing to show */
 		lua_createtable(L, 0, 0);
 		return;

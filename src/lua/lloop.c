@@ -136,7 +136,7 @@ static int drain_all(lua_State *L, int readers)
 	int n = 0;
 	for (lua_pushnil(L); lua_next(L, readers); lua_pop(L, 1)) {
 		struct oxl_reader *r = lua_touserdata(L, -1);
-		if (r->pb || r->rb)
+		if ((r->pb || r->rb) && !(r->stop_on_error && r->failed))
 			n += oxl_reader_drain(L, -1, 0);
 	}
 	return n;
@@ -233,8 +233,9 @@ static int lp_poll(lua_State *L)
 			if (read(lp->sfd, &si, sizeof si) == (ssize_t)sizeof si)
 				lp->stopped_by = (int)si.ssi_signo;
 		} else {
+			struct oxl_reader *r = tag;
 			lua_pushlightuserdata(L, tag);
-			if (lua_rawget(L, readers) == LUA_TUSERDATA)
+			if (lua_rawget(L, readers) == LUA_TUSERDATA && !(r->stop_on_error && r->failed))
 				handled += oxl_reader_drain(L, -1, 0);
 			lua_pop(L, 1);
 		}

@@ -66,7 +66,10 @@ static int on_sample(void *ctx, int cpu, const void *data, uint32_t size)
 	switch (r->decode) {
 	case DECODE_BTF:
 		if (size >= r->type_size) {
-			oxl_btf_push(L, r->obj->btf, r->type, data, r->type_size);
+			if (r->plan)
+				oxl_plan_push(L, r->plan, data);
+			else
+				oxl_btf_push(L, r->obj->btf, r->type, data, r->type_size);
 			break;
 		}
 		/* a short record is delivered raw */
@@ -217,6 +220,7 @@ static int l_reader(lua_State *L)
 				r->decode = DECODE_BTF;
 				r->type = id;
 				r->type_size = (uint32_t)btf_size(inst->obj->btf, id);
+				r->plan = oxl_plan_compile(inst->obj->btf, id);
 			} else if (!strncmp(spec, "struct ", 7) || !strncmp(spec, "union ", 6)) {
 				return luaL_error(L, "decode: %s has no BTF type '%s'", inst->obj->name, spec);
 			} else {	/* a string.unpack format */
@@ -263,8 +267,10 @@ static int r_close(lua_State *L)
 	struct oxl_reader *r = luaL_checkudata(L, 1, OXL_READER);
 	ox_perfbuf_free(r->pb);
 	ox_ringbuf_free(r->rb);
+	oxl_plan_free(r->plan);
 	r->pb = NULL;
 	r->rb = NULL;
+	r->plan = NULL;
 	return 0;
 }
 
@@ -317,6 +323,7 @@ static int r_set_stop_on_error(lua_State *L)
 {
 	struct oxl_reader *r = luaL_checkudata(L, 1, OXL_READER);
 	r->stop_on_error = lua_toboolean(L, 2);
+	r->failed = 0;
 	return 0;
 }
 

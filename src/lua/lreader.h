@@ -18,6 +18,7 @@ struct oxl_reader {
 	int decode;
 	const struct ox_object *obj;
 	uint32_t type, type_size;
+	struct oxl_plan *plan;	/* compiled decoder for type, or NULL */
 	uint64_t events, bytes, errors, lost;
 	double seconds;		/* time spent draining, handlers included */
 	int flush_ms;		/* longest an event may wait when wakeups are batched */
