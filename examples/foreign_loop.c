@@ -3,9 +3,9 @@
  *   foreign_loop POLICY.lua SECONDS [LUA_DIR]
  *
  * Runs POLICY, which loads groups and registers handlers with group:on()
- * but does not call ox.run: this program owns the loop. The policy returns
- * whatever must stay alive (its groups); the host keeps those values until
- * it exits, so they are not collected (and closed) while events flow.
+ * but does not call ox.run: this program owns the loop. Loaded groups stay
+ * loaded until closed; the host also keeps whatever the policy returns until
+ * it exits.
  *
  * Then, for SECONDS, it waits in poll(2) on ox.fd() and calls ox.poll(0)
  * whenever that fd is readable or the wait times out, and finally prints

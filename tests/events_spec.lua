@@ -186,6 +186,39 @@ describe("events #root", function()
     g:close()
   end)
 
+  it("lets a handler close its own group mid-batch", function()
+    local pid, run = h.spawn("getppid", 50)
+    local g = emitter(pid, 1)
+    local seen = 0
+    g:on("perf_events", function()
+      seen = seen + 1
+      g:close()
+    end, { decode = "struct event", wakeup_events = 64 })
+    assert(g:load())
+    run()
+    for _ = 1, 5 do ox.poll(20) end
+    assert.equal(1, seen)
+    assert.is_nil(g.version)
+  end)
+
+  it("keeps a loaded group running when the policy drops its reference", function()
+    local pid, run = h.spawn("getppid", 40)
+    local n = 0
+    do
+      local g = emitter(pid, 1)
+      g:on("perf_events", function() n = n + 1 collectgarbage() end, { decode = "struct event" })
+      assert(g:load())
+    end
+    collectgarbage()
+    collectgarbage()
+    run()
+    local deadline = ox.core.now() + 5
+    while n < 40 and ox.core.now() < deadline do ox.poll(20) end
+    assert.equal(40, n)
+    -- closed by a signal or explicitly; here: every reader's group
+    ox.close_all()
+  end)
+
   it("runs for a duration, with timers", function()
     local ticks = 0
     local id = ox.every(0.05, function() ticks = ticks + 1 end)

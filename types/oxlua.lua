@@ -104,6 +104,10 @@ function ox.cancel(id) end
 ---@return oxlua.ReaderStats[]
 function ox.stats() end
 
+---Close every loaded group (what ox.run does on SIGINT/SIGTERM). Loaded groups
+---stay loaded until closed, even without a reference from the policy.
+function ox.close_all() end
+
 ---@class oxlua.KernelFeatures
 ---@field kernel string e.g. "6.18.44"
 ---@field kernel_code integer LINUX_KERNEL_VERSION

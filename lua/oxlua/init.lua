@@ -297,7 +297,10 @@ local function loop()
   return the_loop
 end
 
-local live_groups = setmetatable({}, { __mode = "k" })
+-- Loaded groups stay loaded (attached, their readers in the loop) until they
+-- are closed, even when the policy keeps no reference to them: a monitor
+-- must not stop because a local variable went out of scope.
+local live_groups = {}
 
 local function open_reader(self, map_name, h)
   local map = self.maps[map_name]
@@ -509,6 +512,11 @@ function M.fd() return loop():fd() end
 function M.every(seconds, fn) return loop():every(seconds, fn) end
 function M.cancel(id) return loop():cancel(id) end
 
+-- ox.close_all(): close every loaded group (what SIGINT/SIGTERM does in ox.run).
+function M.close_all()
+  for g in pairs(live_groups) do g:close() end
+end
+
 -- ox.stats() -> list of every reader's statistics.
 function M.stats()
   local out = {}
@@ -563,7 +571,7 @@ function M.run(opts)
   end
   if not ok then error(reason, 0) end
   if reason == "signal" then
-    for g in pairs(live_groups) do g:close() end
+    M.close_all()
     return true, "signal", err
   elseif reason == "error" then
     return nil, err

@@ -24,6 +24,8 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static void release(struct oxl_reader *r);
+
 struct oxl_reader *oxl_check_reader(lua_State *L, int idx)
 {
 	struct oxl_reader *r = luaL_checkudata(L, idx, OXL_READER);
@@ -62,6 +64,8 @@ static int on_sample(void *ctx, int cpu, const void *data, uint32_t size)
 	struct dispatch *d = ctx;
 	lua_State *L = d->L;
 	struct oxl_reader *r = d->r;
+	if (r->close_pending)
+		return 1;	/* closed by an earlier handler: stop here */
 	lua_pushvalue(L, d->handler);
 	switch (r->decode) {
 	case DECODE_BTF:
@@ -154,10 +158,14 @@ int oxl_reader_drain(lua_State *L, int idx, int max)
 	lua_getiuservalue(L, idx, 4);
 	d.fmt = lua_gettop(L);
 	luaL_checkstack(L, 16, "reader");
+	r->draining = 1;
 	if (r->pb)
 		n = ox_perfbuf_consume(r->pb, on_sample, on_lost, &d, max);
 	else
 		n = ox_ringbuf_consume(r->rb, on_sample, &d, max);
+	r->draining = 0;
+	if (r->close_pending)
+		release(r);
 	lua_settop(L, top);
 	r->seconds += now() - t0;
 	if (d.failed)
@@ -262,15 +270,25 @@ static int l_reader(lua_State *L)
 	return 1;
 }
 
-static int r_close(lua_State *L)
+static void release(struct oxl_reader *r)
 {
-	struct oxl_reader *r = luaL_checkudata(L, 1, OXL_READER);
 	ox_perfbuf_free(r->pb);
 	ox_ringbuf_free(r->rb);
 	oxl_plan_free(r->plan);
 	r->pb = NULL;
 	r->rb = NULL;
 	r->plan = NULL;
+}
+
+/* A handler (or a finalizer running inside one) may close the reader that is
+ * calling it: then the rings are released when the drain returns. */
+static int r_close(lua_State *L)
+{
+	struct oxl_reader *r = luaL_checkudata(L, 1, OXL_READER);
+	if (r->draining)
+		r->close_pending = 1;
+	else
+		release(r);
 	return 0;
 }
 

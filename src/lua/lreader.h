@@ -23,6 +23,7 @@ struct oxl_reader {
 	double seconds;		/* time spent draining, handlers included */
 	int flush_ms;		/* longest an event may wait when wakeups are batched */
 	int stop_on_error, failed;
+	int draining, close_pending;	/* closed from a handler: freed after the drain */
 	char last_error[512];	/* the latest handler error, with its traceback's first line */
 };
 
