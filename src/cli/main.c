@@ -1,6 +1,7 @@
 /* main.c - the oxlua executable: a Lua 5.4 interpreter with oxlua built in.
  * Everything it does is in Lua (module oxlua.cli); this file only sets up
  * the state, the embedded modules and `arg`, and turns errors into exit codes. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,8 +69,14 @@ static int run(lua_State *L)
 
 int main(int argc, char **argv)
 {
-	lua_State *L = luaL_newstate();
+	lua_State *L;
 	int status, code;
+	/* Loading reads and parses multi-megabyte files (the kernel's BTF) and
+	 * frees them. glibc would raise its mmap threshold after such a free and
+	 * keep later large buffers in a heap it never returns: a fixed threshold
+	 * lets a long-running agent give that memory back. */
+	mallopt(M_MMAP_THRESHOLD, 128 << 10);
+	L = luaL_newstate();
 	if (!L) {
 		fputs("oxlua: cannot create Lua state: out of memory\n", stderr);
 		return 1;

@@ -42,8 +42,9 @@ void oxl_push_view(lua_State *L, int owner, int idx, const char *tname);
 
 /* Lua value <-> bytes of a map key/value (size bytes), by BTF type when there
  * is one, else integers for 1/2/4/8 bytes and byte strings. */
+struct oxl_what { const char *fmt, *arg; };	/* "map '%s': key", name */
 int oxl_encode(lua_State *L, int idx, const struct ox_object *obj, uint32_t type,
-	       uint32_t size, void *out, const char *what);
+	       uint32_t size, void *out, const struct oxl_what *what);
 void oxl_decode(lua_State *L, const struct ox_object *obj, uint32_t type, const void *data,
 		uint32_t size);
 

@@ -135,7 +135,7 @@ static int i_set_global(lua_State *L)
 	const struct ox_global *g = find_global(L, ud->inst, name, &fd);
 	const struct ox_mapdef *d = &ud->inst->obj->maps[g->map];
 	uint32_t zero = 0, vsize = ud->inst->maps[g->map].value_size;
-	char what[300];
+	struct oxl_what w = { "global '%s'", name };
 	uint8_t *buf;
 	luaL_checkany(L, 3);
 	if (d->kind != OX_MAP_DATA && d->kind != OX_MAP_BSS)
@@ -148,10 +148,9 @@ static int i_set_global(lua_State *L)
 		return 2;
 	}
 	buf = lua_newuserdatauv(L, vsize, 0);	/* freed by the GC even if encode raises */
-	snprintf(what, sizeof what, "global '%s'", name);
 	if (ox_map_lookup(fd, &zero, buf, 0))
 		return oxl_errno(L, errno, "global '%s': reading %s", name, d->name);
-	oxl_encode(L, 3, ud->inst->obj, g->type, g->size, buf + g->off, what);
+	oxl_encode(L, 3, ud->inst->obj, g->type, g->size, buf + g->off, &w);
 	if (ox_map_update(fd, &zero, buf, 0))
 		return oxl_errno(L, errno, "global '%s': writing %s", name, d->name);
 	lua_pushboolean(L, 1);

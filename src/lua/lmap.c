@@ -61,37 +61,39 @@ static void *scratch(lua_State *L, size_t n)
 	return lua_newuserdatauv(L, n ? n : 1, 0);
 }
 
+/* Keys and values that fit use the C stack (nothing to collect). */
+#define SMALL 256
+#define BUF(L, stackbuf, n) ((n) <= SMALL ? (void *)(stackbuf) : scratch(L, n))
+
 static void encode_key(lua_State *L, const struct mapv *v, int idx, void *out)
 {
-	char what[64];
-	snprintf(what, sizeof what, "map '%s': key", v->def->name);
-	oxl_encode(L, idx, v->obj, key_type(v), v->ksize, out, what);
+	struct oxl_what what = { "map '%s': key", v->def->name };
+	oxl_encode(L, idx, v->obj, key_type(v), v->ksize, out, &what);
 }
 
 static void encode_value(lua_State *L, const struct mapv *v, int idx, uint8_t *out)
 {
-	char what[64];
+	struct oxl_what what = { "map '%s': value", v->def->name };
 	uint32_t one = v->im->value_size, stride = (one + 7) & ~7u;
-	snprintf(what, sizeof what, "map '%s': value", v->def->name);
 	if (!v->ncpu) {
-		oxl_encode(L, idx, v->obj, value_type(v), one, out, what);
+		oxl_encode(L, idx, v->obj, value_type(v), one, out, &what);
 		return;
 	}
 	memset(out, 0, v->vsize);
 	idx = lua_absindex(L, idx);
 	if (lua_istable(L, idx) && lua_rawlen(L, idx) > 0) {	/* one value per CPU */
 		if (lua_rawlen(L, idx) != (size_t)v->ncpu)
-			luaL_error(L, "%s: per-CPU map takes %d values, got %d", what, v->ncpu,
-				   (int)lua_rawlen(L, idx));
+			luaL_error(L, "map '%s': value: per-CPU map takes %d values, got %d",
+				   v->def->name, v->ncpu, (int)lua_rawlen(L, idx));
 		for (int c = 0; c < v->ncpu; c++) {
 			lua_rawgeti(L, idx, c + 1);
-			oxl_encode(L, -1, v->obj, value_type(v), one, out + (size_t)c * stride, what);
+			oxl_encode(L, -1, v->obj, value_type(v), one, out + (size_t)c * stride, &what);
 			lua_pop(L, 1);
 		}
 		return;
 	}
 	for (int c = 0; c < v->ncpu; c++)	/* the same value on every CPU */
-		oxl_encode(L, idx, v->obj, value_type(v), one, out + (size_t)c * stride, what);
+		oxl_encode(L, idx, v->obj, value_type(v), one, out + (size_t)c * stride, &what);
 }
 
 static void push_value(lua_State *L, const struct mapv *v, const uint8_t *data)
@@ -122,8 +124,9 @@ static uint64_t update_flags(lua_State *L, int idx)
 static int m_get(lua_State *L)
 {
 	struct mapv v = check_map(L, 1);
-	void *key = scratch(L, v.ksize);
-	uint8_t *val = scratch(L, v.vsize);
+	uint64_t kb[SMALL / 8], vb[SMALL / 8];
+	void *key = BUF(L, kb, v.ksize);
+	uint8_t *val = BUF(L, vb, v.vsize);
 	encode_key(L, &v, 2, key);
 	if (ox_map_lookup(v.fd, key, val, 0)) {
 		if (errno == ENOENT) {
@@ -141,11 +144,12 @@ static int m_set(lua_State *L)
 {
 	struct mapv v = check_map(L, 1);
 	uint64_t flags = update_flags(L, 4);
+	uint64_t kb[SMALL / 8], vb[SMALL / 8];
 	void *key, *val;
 	luaL_checkany(L, 3);
 	lua_settop(L, 3);
-	key = scratch(L, v.ksize);
-	val = scratch(L, v.vsize);
+	key = BUF(L, kb, v.ksize);
+	val = BUF(L, vb, v.vsize);
 	encode_key(L, &v, 2, key);
 	encode_value(L, &v, 3, val);
 	if (ox_map_update(v.fd, key, val, flags))
@@ -158,7 +162,8 @@ static int m_set(lua_State *L)
 static int m_delete(lua_State *L)
 {
 	struct mapv v = check_map(L, 1);
-	void *key = scratch(L, v.ksize);
+	uint64_t kb[SMALL / 8];
+	void *key = BUF(L, kb, v.ksize);
 	encode_key(L, &v, 2, key);
 	if (ox_map_delete(v.fd, key)) {
 		if (errno == ENOENT) {

@@ -304,11 +304,10 @@ static int o_load(lua_State *L)
 			const char *name = lua_tostring(L, -2);
 			int g = ox_object_find_global(obj, name);
 			const struct ox_global *gl = &obj->globals[g];
-			char what[300];
+			struct oxl_what w = { "global '%s'", name };
 			if (obj->maps[gl->map].kind == OX_MAP_KCONFIG)
 				return luaL_error(L, "global '%s' is a kconfig extern", name);
-			snprintf(what, sizeof what, "global '%s'", name);
-			oxl_encode(L, -1, obj, gl->type, gl->size, s->gdata + off, what);
+			oxl_encode(L, -1, obj, gl->type, gl->size, s->gdata + off, &w);
 			s->globals[opts.nr_globals].global = g;
 			s->globals[opts.nr_globals].data = s->gdata + off;
 			opts.nr_globals++;
