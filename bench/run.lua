@@ -107,7 +107,32 @@ for _, case in ipairs { "perf", "ring" } do
   end
 end
 
+-- The other cases, each its own script: latency, load time, memory, map
+-- operations. Each prints its block and ends with "case-targets M T".
+local CASES = { "latency", "loadtime", "memory", "mapops" }
+local case_met, case_total = 0, 0
+local function run_cases()
+  for _, name in ipairs(CASES) do
+    print(("\n== %s"):format(name))
+    io.stdout:flush()
+    local p = io.popen(("lua5.4 bench/%s.lua %s%s 2>&1"):format(name, build, smoke and " --smoke" or ""))
+    local out = p:read("a")
+    local ok = p:close()
+    io.stdout:write(out)
+    local m, t = out:match("case%-targets (%d+) (%d+)")
+    if not ok then fail("%s: the case failed", name) end
+    if not smoke then
+      if m then
+        case_met, case_total = case_met + tonumber(m), case_total + tonumber(t)
+      else
+        fail("%s: no case-targets line", name)
+      end
+    end
+  end
+end
+
 if smoke then
+  run_cases()
   if failures > 0 then
     print(("\nbench-smoke: %d check(s) failed"):format(failures))
     os.exit(1)
@@ -148,5 +173,7 @@ for _, k in ipairs { "ox-lua", "ox-struct" } do
   local name = R[k] and R[k].name or k
   target("ring: " .. name .. " vs libbpf ring_buffer", R[k], R["ref-ring"], 0.9, true)
 end
+run_cases()
+met, total = met + case_met, total + case_total
 print(("\nbench: %d of %d targets met"):format(met, total))
 if failures > 0 then os.exit(1) end
