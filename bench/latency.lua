@@ -53,6 +53,15 @@ local function consume(obj, producer, kind, n, rate)
   local p = io.popen(("exec %s %d %s %s %s"):format(producer, N, rate, go, flush))
   local pid = assert(tonumber(p:read("l")), "producer did not start")
 
+  local function give_up(msg)
+    io.stderr:write(tostring(msg), "\n")
+    os.execute("kill " .. pid)
+    os.remove(go)
+    os.remove(flush)
+    p:close()
+    os.exit(1)
+  end
+
   local map = kind == "perf" and "perf_events" or "ring_events"
   local g = ox.group { blueprint = obj, versions = { ox.version {
     programs = { ox.program("latency_getpgid", { "tracepoint:syscalls:sys_enter_getpgid" }) },
@@ -74,14 +83,8 @@ local function consume(obj, producer, kind, n, rate)
     end
   end)
   if kind == "perf" then g:on_lost(map, function(count) lost = lost + count end) end
-  local ok, err = g:load()
-  if not ok then
-    io.stderr:write(err, "\n")
-    release(go)
-    release(flush)
-    p:close()
-    os.exit(1)
-  end
+  local pok, ok, err = pcall(g.load, g)
+  if not pok or not ok then give_up(pok and err or ok) end
   local counts, reader = g.maps.counts, g.readers[map]
 
   -- The loop as a policy runs it: records arrive through wakeups and the

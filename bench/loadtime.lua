@@ -90,12 +90,13 @@ local function run_once(c)
     fail("%s: the process failed:\n%s", c.key, out)
     return nil
   end
-  local r = {}
+  local r, failures0 = {}, failures
   for k, v in line:gmatch("(%w+)=([%d.]+)") do r[k] = tonumber(v) end
   if r.progs ~= PROGS then fail("%s: %d programs, expected %d", c.key, r.progs, PROGS) end
   if r.maps ~= MAPS then fail("%s: %d maps, expected %d", c.key, r.maps, MAPS) end
   if r.links ~= PROGS then fail("%s: %d programs attached, expected %d", c.key, r.links, PROGS) end
   if r.hits ~= 3 then fail("%s: %d of 3 probed programs (openat, read, close) ran", c.key, r.hits) end
+  if failures ~= failures0 then return nil end
   return r
 end
 
@@ -126,7 +127,7 @@ print(("loadtime: %s, %d programs + %d maps, %d fresh process(es) each%s"):forma
   REPEAT, REPEAT > 1 and ", medians" or ""))
 if smoke then
   for _, c in ipairs(runners) do
-    print(("  %-40s %d run(s) ok"):format(c.name, #runs[c.key].load))
+    print(("  %-40s %d of %d run(s) ok"):format(c.name, #runs[c.key].load, REPEAT))
   end
   if failures > 0 then
     print(("\nloadtime-smoke: %d check(s) failed"):format(failures))

@@ -75,7 +75,9 @@ static int attach_tracepoint(struct ox_attachment *a, int prog_fd, const char *r
 		return ox_errf(err, EINVAL, "expected tracepoint:CATEGORY:NAME");
 	memcpy(cat, rest, (size_t)(sep - rest));
 	cat[sep - rest] = 0;
-	if ((id = ox_tracepoint_id(cat, sep + 1, err)) < 0)
+	if (!feat->tracefs[0] && ox_tracefs_path(feat->tracefs, sizeof feat->tracefs, err))
+		return -1;
+	if ((id = ox_tracepoint_id_at(feat->tracefs, cat, sep + 1, err)) < 0)
 		return -1;
 	if ((fd = tracepoint_event(id, 0, err)) < 0)
 		return -1;

@@ -30,10 +30,10 @@
 
 /* Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK; later ones use
  * memcg. Raise the limit only where it matters; note it in EPERM errors. */
-static void memlock_prepare(void)
+static void memlock_prepare(uint32_t kver)
 {
 	struct rlimit r = { RLIM_INFINITY, RLIM_INFINITY };
-	if (ox_kernel_version() >= (5u << 16 | 11u << 8))
+	if (kver >= (5u << 16 | 11u << 8))
 		return;
 	if (setrlimit(RLIMIT_MEMLOCK, &r))
 		ox_log("cannot raise RLIMIT_MEMLOCK: %s", strerror(errno));
@@ -137,6 +137,8 @@ static int btf_ok_for(uint32_t type)
 	case BPF_MAP_TYPE_PERF_EVENT_ARRAY: case BPF_MAP_TYPE_PROG_ARRAY:
 	case BPF_MAP_TYPE_ARRAY_OF_MAPS: case BPF_MAP_TYPE_HASH_OF_MAPS:
 	case BPF_MAP_TYPE_CGROUP_ARRAY: case BPF_MAP_TYPE_STACK_TRACE:
+	case BPF_MAP_TYPE_QUEUE: case BPF_MAP_TYPE_STACK:	/* keyless */
+	case 30 /* BLOOM_FILTER */:
 	case 27 /* RINGBUF */: case 31 /* USER_RINGBUF */:
 		return 0;
 	default:
@@ -472,7 +474,7 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 	a.insns = ox_ptr(l->insns);
 	a.insn_cnt = l->cnt;
 	a.license = ox_ptr(obj->license);
-	a.kern_version = obj->kversion ? obj->kversion : ox_kernel_version();
+	a.kern_version = obj->kversion ? obj->kversion : inst->kver;
 	kname(a.prog_name, f->name, NULL);
 	if ((f->def.flags & OX_SEC_NEEDS_BTF_ID) && strcmp(f->def.kind, "freplace") &&
 	    btf_target(f, vmlinux, &a.attach_btf_id, err))
@@ -624,6 +626,7 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 	}
 	inst->obj = obj;
 	inst->btf_fd = -1;
+	inst->kver = ox_kernel_version();	/* once per load: it reads /proc and uname */
 	for (uint32_t i = 0; i < obj->nr_maps; i++)
 		inst->maps[i].fd = -1;
 	for (uint32_t i = 0; i < o->nr_progs; i++) {
@@ -659,7 +662,7 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 		for (uint32_t s = 0; need[i] && s < obj->maps[i].nr_slots; s++)
 			if (!obj->maps[i].slots[s].is_prog)
 				need[ox_object_find_map(obj, obj->maps[i].slots[s].target)] = 1;
-	memlock_prepare();
+	memlock_prepare(inst->kver);
 	inst->btf_fd = load_btf(inst);
 	for (uint32_t i = 0; i < obj->nr_maps; i++)
 		if (need[i] && create_map(inst, (int)i, o, err))

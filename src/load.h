@@ -55,6 +55,7 @@ struct ox_instance {
 	struct ox_object *obj;
 	int btf_fd;
 	int closed;		/* set by ox_instance_close */
+	uint32_t kver;		/* the running kernel's version code */
 	struct ox_inst_map *maps;	/* obj->nr_maps entries */
 	struct ox_inst_prog *progs;
 	uint32_t nr_progs;

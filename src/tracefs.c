@@ -178,13 +178,20 @@ static int component_ok(const char *s)
 
 int ox_tracepoint_id(const char *category, const char *name, struct ox_err *err)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 512];
+	char dir[PATH_MAX];
+	if (ox_tracefs_path(dir, sizeof dir, err))
+		return -1;
+	return ox_tracepoint_id_at(dir, category, name, err);
+}
+
+int ox_tracepoint_id_at(const char *dir, const char *category, const char *name,
+			struct ox_err *err)
+{
+	char path[PATH_MAX + 512];
 	int id, e;
 	if (!component_ok(category) || !component_ok(name))
 		return ox_errf(err, EINVAL, "invalid tracepoint name '%s:%s'",
 			       category ? category : "", name ? name : "");
-	if (ox_tracefs_path(dir, sizeof dir, err))
-		return -1;
 	if (snprintf(path, sizeof path, "%s/events/%s/%s/id", dir, category, name) >=
 	    (int)sizeof path)
 		return ox_errf(err, ENAMETOOLONG, "tracepoint name '%s:%s' is too long",

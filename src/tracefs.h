@@ -14,6 +14,9 @@ int ox_tracefs_path(char *buf, size_t len, struct ox_err *err);
 /* The id of tracepoint CATEGORY/NAME (events/CAT/NAME/id). ENOENT with a
  * message naming the tracepoint when it does not exist. */
 int ox_tracepoint_id(const char *category, const char *name, struct ox_err *err);
+/* The same, with the tracefs directory already known (ox_tracefs_path). */
+int ox_tracepoint_id_at(const char *tracefs, const char *category, const char *name,
+			struct ox_err *err);
 
 /* A legacy probe entry we created: group "oxlua", event "oxlua_<pid>_<n>". */
 struct ox_probe_event {

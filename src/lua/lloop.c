@@ -243,7 +243,10 @@ static int lp_poll(lua_State *L)
 	t = now();
 	if (flush > 0 && t >= lp->next_flush) {
 		handled += drain_all(L, readers);
-		lp->next_flush = t + flush;
+		/* a fixed cadence: no event waits longer than the flush interval */
+		lp->next_flush += flush;
+		if (lp->next_flush <= t)
+			lp->next_flush = t + flush;
 	}
 	run_timers(L, timers, t);
 	lua_pushinteger(L, handled);
