@@ -26,6 +26,7 @@ void ox_features_init(struct ox_features *f)
 	f->kprobe_pmu = f->uprobe_pmu = -1;
 	f->probe_seq = 0;
 	f->tracefs[0] = 0;
+	f->cleaned = 0;
 }
 
 int ox_link_create(int prog_fd, int target, uint32_t attach_type, uint32_t flags, uint64_t cookie)

@@ -29,6 +29,7 @@ struct ox_features {
 	int kprobe_pmu, uprobe_pmu;	/* type numbers, 0 none, -1 unknown */
 	unsigned probe_seq;	/* per-process counter for tracefs entry names */
 	char tracefs[256];	/* tracefs mount point, once found ("" until then) */
+	int cleaned;		/* stale tracefs entries of dead oxlua processes removed */
 };
 void ox_features_init(struct ox_features *f);
 

@@ -156,6 +156,12 @@ static int attach_probe(struct ox_attachment *a, int prog_fd, int uprobe, int re
 			return os_fail(err, errno, uprobe ? "opening uprobe" : "opening kprobe");
 		return perf_attach(a, fd, prog_fd, o, feat, err);
 	}
+	if (!feat->cleaned) {	/* before our first entry: those of oxlua processes that died */
+		int n = ox_probe_events_cleanup_stale();
+		if (n > 0)
+			ox_log("removed %d tracefs probe entries of exited oxlua processes", n);
+		feat->cleaned = 1;
+	}
 	if (ox_probe_event_add(&a->ev, uprobe, ret, target, off, o->maxactive, feat->probe_seq++,
 			       err)) {
 		if (!uprobe && err->errnum == ENOENT && *cached == 0)

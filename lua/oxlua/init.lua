@@ -341,7 +341,6 @@ function Group:load()
   if self.instance then error("group is already loaded (use group:reload())", 2) end
   local bp, err, errno = resolve_blueprint(self)
   if not bp then return nil, err, errno end
-  pcall(core.cleanup_probes) -- entries left by oxlua processes that died
   self.failures, self.warnings = {}, {}
   for _, v in ipairs(self.versions) do
     local inst, msg, eno, log = load_version(self, bp, v)

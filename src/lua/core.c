@@ -152,10 +152,20 @@ int oxl_encode(lua_State *L, int idx, const struct ox_object *obj, uint32_t type
 			  t == LUA_TTABLE ? " without a BTF type" : "");
 }
 
+int oxl_plain(const struct ox_object *obj, uint32_t type, uint32_t size)
+{
+	return !obj->btf || !type ? 1 : plain_int(obj->btf, type, size);
+}
+
 void oxl_decode(lua_State *L, const struct ox_object *obj, uint32_t type, const void *data,
 		uint32_t size)
 {
-	int plain = !obj->btf || !type ? 1 : plain_int(obj->btf, type, size);
+	oxl_decode_as(L, obj, type, data, size, oxl_plain(obj, type, size));
+}
+
+void oxl_decode_as(lua_State *L, const struct ox_object *obj, uint32_t type, const void *data,
+		   uint32_t size, int plain)
+{
 	if (!plain && obj->btf && type && btf_size(obj->btf, type) == (int64_t)size) {
 		oxl_btf_push(L, obj->btf, type, data, size);
 		return;

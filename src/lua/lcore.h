@@ -47,6 +47,10 @@ int oxl_encode(lua_State *L, int idx, const struct ox_object *obj, uint32_t type
 	       uint32_t size, void *out, const struct oxl_what *what);
 void oxl_decode(lua_State *L, const struct ox_object *obj, uint32_t type, const void *data,
 		uint32_t size);
+/* For loops: how to decode (oxl_plain, once), then oxl_decode_as per value. */
+int oxl_plain(const struct ox_object *obj, uint32_t type, uint32_t size);
+void oxl_decode_as(lua_State *L, const struct ox_object *obj, uint32_t type, const void *data,
+		   uint32_t size, int plain);
 
 /* Register functions in the table on top: the methods table idiom. */
 void oxl_newclass(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods);

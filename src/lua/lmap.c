@@ -20,12 +20,24 @@ struct mapv {
 	const struct ox_inst_map *im;
 	uint32_t ksize, vsize;		/* vsize: the whole value buffer (all CPUs) */
 	int ncpu;			/* > 0 for per-CPU maps */
+	int kplain, vplain;		/* oxl_plain() of key and value */
 };
 
 static int is_percpu(uint32_t t)
 {
 	return t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_PERCPU_ARRAY ||
 	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH || t == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE;
+}
+
+static uint32_t key_type(const struct mapv *v)
+{
+	return v->im->key_size == v->def->key_size ? v->def->btf_key : 0;
+}
+
+static uint32_t value_type(const struct mapv *v)
+{
+	return v->im->value_size == v->def->value_size && v->def->kind == OX_MAP_USER ?
+	       v->def->btf_value : 0;
 }
 
 static struct mapv check_map(lua_State *L, int idx)
@@ -41,18 +53,9 @@ static struct mapv check_map(lua_State *L, int idx)
 	v.ksize = v.im->key_size;
 	v.ncpu = is_percpu(v.im->type) ? ox_possible_cpus() : 0;
 	v.vsize = v.ncpu ? ((v.im->value_size + 7) & ~7u) * (uint32_t)v.ncpu : v.im->value_size;
+	v.kplain = oxl_plain(v.obj, key_type(&v), v.ksize);
+	v.vplain = oxl_plain(v.obj, value_type(&v), v.im->value_size);
 	return v;
-}
-
-static uint32_t key_type(const struct mapv *v)
-{
-	return v->im->key_size == v->def->key_size ? v->def->btf_key : 0;
-}
-
-static uint32_t value_type(const struct mapv *v)
-{
-	return v->im->value_size == v->def->value_size && v->def->kind == OX_MAP_USER ?
-	       v->def->btf_value : 0;
 }
 
 /* Scratch buffers as userdata: collected even when a conversion raises. */
@@ -100,12 +103,12 @@ static void push_value(lua_State *L, const struct mapv *v, const uint8_t *data)
 {
 	uint32_t one = v->im->value_size, stride = (one + 7) & ~7u;
 	if (!v->ncpu) {
-		oxl_decode(L, v->obj, value_type(v), data, one);
+		oxl_decode_as(L, v->obj, value_type(v), data, one, v->vplain);
 		return;
 	}
 	lua_createtable(L, v->ncpu, 0);
 	for (int c = 0; c < v->ncpu; c++) {
-		oxl_decode(L, v->obj, value_type(v), data + (size_t)c * stride, one);
+		oxl_decode_as(L, v->obj, value_type(v), data + (size_t)c * stride, one, v->vplain);
 		lua_rawseti(L, -2, c + 1);
 	}
 }
@@ -176,41 +179,51 @@ static int m_delete(lua_State *L)
 	return 1;
 }
 
-/* Iterator: upvalue 1 = the map, upvalue 2 = previous key bytes or nil. */
+/* Iterator: upvalue 1 = the map, upvalue 2 = a buffer holding a flag byte
+ * (1: a previous key follows) and the previous key. */
 static int m_next(lua_State *L)
 {
 	struct mapv v = check_map(L, lua_upvalueindex(1));
-	const char *prev = lua_tostring(L, lua_upvalueindex(2));
-	uint8_t *next = scratch(L, v.ksize);
-	uint8_t *val = scratch(L, v.vsize);
+	uint8_t *prev = lua_touserdata(L, lua_upvalueindex(2));
+	uint64_t nb[SMALL / 8], vb[SMALL / 8];
+	uint8_t *next = BUF(L, nb, v.ksize);
+	uint8_t *val = BUF(L, vb, v.vsize);
 	for (;;) {
-		if (ox_map_next_key(v.fd, prev, next)) {
+		if (ox_map_next_key(v.fd, prev[0] ? prev + 1 : NULL, next)) {
 			if (errno == ENOENT)
 				return 0;
 			return luaL_error(L, "map '%s': iterating: %s", v.def->name,
 					  ox_errno_name(errno));
 		}
-		lua_pushlstring(L, (const char *)next, v.ksize);
-		lua_replace(L, lua_upvalueindex(2));
-		prev = lua_tostring(L, lua_upvalueindex(2));
+		memcpy(prev + 1, next, v.ksize);
+		prev[0] = 1;
 		if (ox_map_lookup(v.fd, next, val, 0) == 0)
 			break;
 		if (errno != ENOENT)	/* deleted meanwhile: skip it */
 			return luaL_error(L, "map '%s': lookup while iterating: %s", v.def->name,
 					  ox_errno_name(errno));
 	}
-	oxl_decode(L, v.obj, key_type(&v), next, v.ksize);
+	oxl_decode_as(L, v.obj, key_type(&v), next, v.ksize, v.kplain);
 	push_value(L, &v, val);
 	return 2;
+}
+
+/* Push the iterator closure for the map at index idx. */
+static void push_iterator(lua_State *L, int idx, uint32_t ksize)
+{
+	uint8_t *prev;
+	idx = lua_absindex(L, idx);
+	lua_pushvalue(L, idx);
+	prev = lua_newuserdatauv(L, (size_t)ksize + 1, 0);
+	prev[0] = 0;
+	lua_pushcclosure(L, m_next, 2);
 }
 
 /* for k, v in map:pairs() do ... end */
 static int m_pairs(lua_State *L)
 {
-	check_map(L, 1);
-	lua_pushvalue(L, 1);
-	lua_pushnil(L);
-	lua_pushcclosure(L, m_next, 2);
+	struct mapv v = check_map(L, 1);
+	push_iterator(L, 1, v.ksize);
 	return 1;
 }
 
@@ -219,7 +232,13 @@ static int m_pairs(lua_State *L)
 static int m_dump(lua_State *L)
 {
 	struct mapv v = check_map(L, 1);
-	uint32_t chunk = v.im->max_entries < 4096 ? (v.im->max_entries ? v.im->max_entries : 1) : 4096;
+	/* large batches (fewer syscalls), bounded to 4 MiB of scratch */
+	uint32_t per = v.ksize + v.vsize ? v.ksize + v.vsize : 1;
+	uint32_t chunk = v.im->max_entries ? v.im->max_entries : 1;
+	if (chunk > 65536)
+		chunk = 65536;
+	if ((uint64_t)chunk * per > (4u << 20))
+		chunk = (4u << 20) / per ? (4u << 20) / per : 1;
 	uint32_t tsize = v.ksize > 8 ? v.ksize : 8;
 	uint8_t *keys = scratch(L, (size_t)chunk * v.ksize);
 	uint8_t *vals = scratch(L, (size_t)chunk * v.vsize);
@@ -242,9 +261,7 @@ static int m_dump(lua_State *L)
 					   errno == ENOSYS)) {
 				lua_pop(L, 1);	/* not for this map type: iterate */
 				lua_newtable(L);
-				lua_pushvalue(L, 1);
-				lua_pushnil(L);
-				lua_pushcclosure(L, m_next, 2);
+				push_iterator(L, 1, v.ksize);
 				for (;;) {
 					lua_pushvalue(L, -1);
 					lua_call(L, 0, 2);
@@ -263,7 +280,7 @@ static int m_dump(lua_State *L)
 			}
 		}
 		for (uint32_t i = 0; i < a.batch.count; i++) {
-			oxl_decode(L, v.obj, key_type(&v), keys + (size_t)i * v.ksize, v.ksize);
+			oxl_decode_as(L, v.obj, key_type(&v), keys + (size_t)i * v.ksize, v.ksize, v.kplain);
 			push_value(L, &v, vals + (size_t)i * v.vsize);
 			lua_rawset(L, -3);
 		}
