@@ -99,35 +99,33 @@ static int attach_raw_tp(struct ox_attachment *a, int prog_fd, const char *name,
 	return ox_attach_add_fd(a, fd, err);
 }
 
+/* Read /sys/bus/event_source/devices/PMU/FILE into buf ("" when absent). */
+static void pmu_file(const char *pmu, const char *file, char *buf, size_t len)
+{
+	char path[160];
+	ssize_t n = -1;
+	int fd;
+	snprintf(path, sizeof path, "/sys/bus/event_source/devices/%s/%s", pmu, file);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = 0;
+}
+
 /* The dynamic PMU type for "kprobe" / "uprobe", 0 when the kernel has none. */
 static int pmu_type(const char *pmu)
 {
-	char path[128], buf[32];
-	ssize_t n;
-	int fd;
-	snprintf(path, sizeof path, "/sys/bus/event_source/devices/%s/type", pmu);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
+	char buf[32];
+	pmu_file(pmu, "type", buf, sizeof buf);
 	return atoi(buf);
 }
 
 /* The config bit that makes a PMU probe a return probe ("config:0"). */
 static int retprobe_bit(const char *pmu)
 {
-	char path[128], buf[64];
-	ssize_t n;
-	int fd;
-	snprintf(path, sizeof path, "/sys/bus/event_source/devices/%s/format/retprobe", pmu);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
+	char buf[64];
+	pmu_file(pmu, "format/retprobe", buf, sizeof buf);
 	return strncmp(buf, "config:", 7) == 0 ? atoi(buf + 7) : 0;
 }
 
