@@ -63,7 +63,8 @@ struct ox_ringbuf *ox_ringbuf_new(int map_fd, struct ox_err *err);
 void ox_ringbuf_free(struct ox_ringbuf *rb);
 int ox_ringbuf_epoll_add(struct ox_ringbuf *rb, int epfd, void *tag, struct ox_err *err);
 /* Consume ready records: busy ones stop the scan, discarded ones are skipped
- * (and counted); consumer_pos is committed once per call (release store).
+ * (and counted); consumer_pos is committed after each record (release store),
+ * so a reader that keeps up paces the producer through the kernel's wakeups.
  * Returns records delivered or -1 if sample_fn asked to stop. cpu is -1. */
 int ox_ringbuf_consume(struct ox_ringbuf *rb, ox_sample_fn sample_fn, void *ctx, int max);
 /* Bytes produced but not consumed yet. */
