@@ -280,7 +280,21 @@ static int m_dump(lua_State *L)
 			}
 		}
 		for (uint32_t i = 0; i < a.batch.count; i++) {
-			oxl_decode_as(L, v.obj, key_type(&v), keys + (size_t)i * v.ksize, v.ksize, v.kplain);
+			const uint8_t *k = keys + (size_t)i * v.ksize;
+			if (v.kplain == 1 && (v.ksize == 4 || v.ksize == 8)) {
+				/* integer keys: the table's integer path */
+				uint32_t k32;
+				int64_t k64;
+				lua_Integer key;
+				if (v.ksize == 4)
+					memcpy(&k32, k, 4), key = k32;
+				else
+					memcpy(&k64, k, 8), key = (lua_Integer)k64;
+				push_value(L, &v, vals + (size_t)i * v.vsize);
+				lua_rawseti(L, -2, key);
+				continue;
+			}
+			oxl_decode_as(L, v.obj, key_type(&v), k, v.ksize, v.kplain);
 			push_value(L, &v, vals + (size_t)i * v.vsize);
 			lua_rawset(L, -3);
 		}
