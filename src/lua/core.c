@@ -37,6 +37,17 @@ int oxl_errno(lua_State *L, int e, const char *fmt, ...)
 	return 3;
 }
 
+/* Message handler for lua_pcall: the message (or what the error object is)
+ * with a traceback. */
+int oxl_traceback(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+	if (!msg)
+		msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+	luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
 void oxl_newclass(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods)
 {
 	luaL_newmetatable(L, name);

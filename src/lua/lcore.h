@@ -52,6 +52,9 @@ int oxl_plain(const struct ox_object *obj, uint32_t type, uint32_t size);
 void oxl_decode_as(lua_State *L, const struct ox_object *obj, uint32_t type, const void *data,
 		   uint32_t size, int plain);
 
+/* Message handler for lua_pcall: message plus traceback. */
+int oxl_traceback(lua_State *L);
+
 /* Register functions in the table on top: the methods table idiom. */
 void oxl_newclass(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods);
 

@@ -142,18 +142,12 @@ static int drain_all(lua_State *L, int readers)
 	return n;
 }
 
-static int msgh(lua_State *L)
-{
-	luaL_traceback(L, L, lua_tostring(L, 1), 1);
-	return 1;
-}
-
 /* Run due timers; return the next deadline (0: none). */
 static double run_timers(lua_State *L, int timers, double t)
 {
 	double next = 0;
 	int h;
-	lua_pushcfunction(L, msgh);
+	lua_pushcfunction(L, oxl_traceback);
 	h = lua_gettop(L);
 	for (lua_pushnil(L); lua_next(L, timers); lua_pop(L, 1)) {
 		double at, every;

@@ -128,15 +128,6 @@ static void on_lost(void *ctx, int cpu, uint64_t lost)
 		report(L, d->r, "lost handler");
 }
 
-static int traceback(lua_State *L)
-{
-	const char *msg = lua_tostring(L, 1);
-	if (!msg)
-		msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-	luaL_traceback(L, L, msg, 1);
-	return 1;
-}
-
 int oxl_reader_drain(lua_State *L, int idx, int max)
 {
 	struct oxl_reader *r = oxl_check_reader(L, idx);
@@ -147,7 +138,7 @@ int oxl_reader_drain(lua_State *L, int idx, int max)
 	d.L = L;
 	d.r = r;
 	d.failed = 0;
-	lua_pushcfunction(L, traceback);
+	lua_pushcfunction(L, oxl_traceback);
 	d.msgh = lua_gettop(L);
 	lua_getiuservalue(L, idx, 1);
 	d.handler = lua_gettop(L);
