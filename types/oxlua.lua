@@ -681,13 +681,15 @@ function core.errname(errno) end
 ---@return string version e.g. "6.18.0"
 function core.kernel_version() end
 
----Offset of a member of a struct in the running kernel's BTF.
+---Offsets of members of a struct in the running kernel's BTF (one result
+---per member; the BTF is parsed once). nil, message, errno if one is missing.
 ---@param struct string
 ---@param member string
+---@param ... string more members
 ---@return integer|nil offset bytes
----@return string? message
----@return integer? errno
-function core.kernel_offset(struct, member) end
+---@return string|integer|nil message, or the next member's offset
+---@return integer? errno, or the next member's offset
+function core.kernel_offset(struct, member, ...) end
 
 ---@return integer
 function core.possible_cpus() end

@@ -28,9 +28,9 @@ end
 
 -- The kernel's task_struct layout, so the programs can read the parent pid.
 local function layout()
-  local parent = ox.core.kernel_offset("task_struct", "real_parent")
-  local tgid = ox.core.kernel_offset("task_struct", "tgid")
-  return { off_real_parent = parent or 0, off_tgid = tgid or 0 }
+  local parent, tgid = ox.core.kernel_offset("task_struct", "real_parent", "tgid")
+  if not parent then parent, tgid = 0, 0 end -- unknown layout: ppid reads as 0
+  return { off_real_parent = parent, off_tgid = tgid }
 end
 
 function M.group(bp)

@@ -345,13 +345,19 @@ static int member_offset(const struct btf *btf, uint32_t id, const char *member,
 	return -1;
 }
 
+/* core.kernel_offset(struct, member, ...) -> one byte offset per member; the
+ * kernel's BTF is read and parsed once for all of them. */
 static int l_kernel_offset(lua_State *L)
 {
-	const char *sname = luaL_checkstring(L, 1), *member = luaL_checkstring(L, 2);
+	const char *sname = luaL_checkstring(L, 1);
+	int n = lua_gettop(L) - 1;
 	struct ox_blob blob;
 	struct ox_err err;
 	struct btf *btf;
 	uint32_t id, off;
+	luaL_checkstring(L, 2);
+	for (int i = 2; i <= n + 1; i++)
+		luaL_checkstring(L, i);
 	if (ox_read_file("/sys/kernel/btf/vmlinux", &blob, &err))
 		return oxl_fail(L, &err);
 	btf = btf_parse(blob.data, blob.size, &err);
@@ -359,16 +365,20 @@ static int l_kernel_offset(lua_State *L)
 	if (!btf)
 		return oxl_fail(L, &err);
 	id = btf_find(btf, sname, BTF_KIND_STRUCT);
-	if (!id || member_offset(btf, id, member, 0, &off)) {
-		btf_free(btf);
-		luaL_pushfail(L);
-		lua_pushfstring(L, "the kernel's BTF has no %s in struct %s", member, sname);
-		lua_pushinteger(L, ENOENT);
-		return 3;
+	luaL_checkstack(L, n, "offsets");
+	for (int i = 2; i <= n + 1; i++) {
+		const char *member = lua_tostring(L, i);
+		if (!id || member_offset(btf, id, member, 0, &off)) {
+			btf_free(btf);
+			luaL_pushfail(L);
+			lua_pushfstring(L, "the kernel's BTF has no %s in struct %s", member, sname);
+			lua_pushinteger(L, ENOENT);
+			return 3;
+		}
+		lua_pushinteger(L, off);
 	}
 	btf_free(btf);
-	lua_pushinteger(L, off);
-	return 1;
+	return n;
 }
 
 static const luaL_Reg funcs[] = {
