@@ -649,7 +649,8 @@ int btf_fixup_datasec(struct btf *btf, uint32_t datasec_id, uint32_t size,
  * FUNC (unnamed parameters get a name) and its entry points to an appended
  * VAR "dummy_ksym"; entries are laid out 4 bytes apart.
  *
- * Then libbpf's rewrites for kinds the kernel does not know:
+ * Then libbpf's rewrites for kinds the kernel does not know (a kernel without
+ * datasec or func has no decl_tag either):
  *   VAR, DECL_TAG (no datasec / no decl_tag)  -> INT of 1 byte, 8 bits, same
  *                               name (4 bytes could exceed a small variable)
  *   DATASEC (no datasec)     -> STRUCT of the same size, member per VAR at
@@ -730,6 +731,13 @@ void *btf_sanitize(const struct btf *btf, const struct btf_kernel_caps *caps, si
 	uint32_t ksyms = btf_find(btf, ".ksyms", BTF_KIND_DATASEC), ksym_int = 0, ksym_var = 0;
 	uint32_t nr = btf->nr, tpos = btf->types_len, spos = btf->strs_len;
 	if (!caps) caps = &all;
+	if (caps->decl_tag && (!caps->datasec || !caps->func)) {
+		/* decl_tag (5.16) came after both: a tag on a VAR or FUNC turned
+		 * into an INT or TYPEDEF would be refused, so the tags go too */
+		all = *caps;
+		all.decl_tag = 0;
+		caps = &all;
+	}
 	if (tlen > UINT32_MAX - 128 || slen > UINT32_MAX - 128)
 		return NULL;	/* no room for the appended types */
 	if (!caps->enum64)

@@ -11,6 +11,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "btf_probe.h"
 #include "kconfig.h"
 #include "ksyms.h"
 #include "link.h"
@@ -90,12 +91,20 @@ static int load_btf(struct ox_instance *inst)
 {
 	union bpf_attr a;
 	struct btf_kernel_caps caps;
+	char why[128];
 	size_t size;
 	void *raw;
 	int fd;
 	if (!inst->obj->btf)
 		return -1;
-	memset(&caps, 0xff, sizeof caps);	/* probes per kind come with the kernel matrix */
+	if (!ox_btf_probe_caps(inst->obj->btf, &caps, why, sizeof why)) {
+		if (!strcmp(why, "OXLUA_BTF_CAPS=none"))
+			ox_log("%s: loading without BTF (%s)", inst->obj->name, why);
+		else
+			ox_warn("%s: %s; loading without BTF", inst->obj->name, why);
+		return -1;
+	}
+	inst->btf_func = caps.func;	/* func_info/line_info name FUNCs */
 	raw = btf_sanitize(inst->obj->btf, &caps, &size);
 	if (!raw)
 		return -1;
@@ -510,7 +519,7 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 		a.prog_flags |= BPF_F_SLEEPABLE;
 	if (f->def.flags & OX_SEC_XDP_FRAGS)
 		a.prog_flags |= 1u << 5;	/* BPF_F_XDP_HAS_FRAGS */
-	if (inst->btf_fd >= 0 && l->nr_fi) {
+	if (inst->btf_fd >= 0 && inst->btf_func && l->nr_fi) {
 		a.prog_btf_fd = (uint32_t)inst->btf_fd;
 		a.func_info = ox_ptr(l->fi);
 		a.func_info_cnt = l->nr_fi;

@@ -653,12 +653,20 @@ function core.open(path) end
 ---@return integer? errno
 function core.parse(bytes, name) end
 
----Validate a raw BTF blob.
+---Validate a raw BTF blob; kinds counts the types of each kind.
 ---@param bytes string
----@return { types: integer, size: integer }|nil info
+---@return { types: integer, size: integer, kinds: table<string, integer> }|nil info
 ---@return string? message
 ---@return integer? errno
 function core.btf(bytes) end
+
+---The BTF blob a load would hand a kernel lacking the capabilities set to
+---false (func, func_global, datasec, qmark_datasec, float, decl_tag, type_tag,
+---enum64). Raises on invalid BTF.
+---@param bytes string
+---@param caps? table<string, boolean>
+---@return string
+function core.btf_sanitize(bytes, caps) end
 
 ---@param map oxlua.Map
 ---@param fn oxlua.Handler
