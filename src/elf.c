@@ -175,6 +175,9 @@ static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_er
 		if (s->size % sizeof(struct bpf_insn))
 			return ox_errf(err, 0, "section '%s': size %zu is not a multiple of 8",
 				       s->name, s->size);
+		if ((uintptr_t)s->data % 8)	/* instructions are read in place */
+			return ox_errf(err, 0, "section '%s': offset %lu is not 8-byte aligned",
+				       s->name, (unsigned long)s->sh.sh_offset);
 		if (sym->st_value % 8 || sym->st_size % 8 ||
 		    !ox_range_ok(sym->st_value, sym->st_size, s->size))
 			return ox_errf(err, 0, "function '%s': offset %lu size %lu do not fit "
