@@ -134,17 +134,21 @@ static int kallsyms(struct ox_ksyms *ks, const struct ox_object *obj, const uint
 	if (!f)
 		return ox_errf(err, errno, "/proc/kallsyms: %s (%s)", ox_errno_name(errno),
 			       strerror(errno));
+	setvbuf(f, NULL, _IOFBF, 1 << 17);	/* fewer, larger reads of a slow file */
 	while (!rc && getline(&line, &cap, f) > 0) {
 		unsigned long long addr;
-		char type, name[512];
+		char type, *name, *end;
 		size_t n;
 		const char *llvm;
 		/* "ffffffff81000000 T _stext" or "... t sym\t[module]" */
-		if (sscanf(line, "%llx %c %511s", &addr, &type, name) != 3)
+		addr = strtoull(line, &end, 16);
+		if (end == line || end[0] != ' ' || !end[1] || end[2] != ' ')
 			continue;
-		n = strlen(name);
-		if (type == 'd' && (llvm = strstr(name, ".llvm.")))	/* promoted statics */
-			n = (size_t)(llvm - name);
+		type = end[1];
+		name = end + 3;
+		n = strcspn(name, " \t\n");
+		if (type == 'd' && (llvm = strstr(name, ".llvm.")) && llvm < name + n)
+			n = (size_t)(llvm - name);	/* promoted statics */
 		for (uint32_t i = 0; i < obj->nr_exts; i++) {
 			const struct ox_extern *x = &obj->exts[i];
 			struct ox_ksym_res *r = &ks->res[i];
