@@ -350,6 +350,7 @@ function Group:stats() end
 ---@field flags integer
 ---@field fd integer
 ---@field id integer?
+---@field btf_id integer? the BTF object the map was created with
 ---@field pin string?
 ---@field reused boolean?
 
@@ -423,6 +424,7 @@ function Map:fd() end
 ---@field fd integer
 ---@field id integer?
 ---@field tag string? the kernel's 8-byte tag
+---@field btf_id integer? the BTF object of its func/line info
 
 ---A program of a loaded instance.
 ---@class oxlua.LoadedProgram
