@@ -91,11 +91,13 @@ typedef int (*btf_sym_off_fn)(void *ctx, const char *name, uint32_t *off);
 int btf_fixup_datasec(struct btf *btf, uint32_t datasec_id, uint32_t size,
 		      btf_sym_off_fn fn, void *ctx, struct ox_err *err);
 
-/* Make a copy safe for the running kernel to load: kinds it does not know
- * are rewritten (the flags say which are supported). Returns a malloc'd blob. */
+/* Make a copy safe for the running kernel to load: the .ksyms DATASEC is made
+ * loadable (externs become allocated), and kinds the kernel does not know are
+ * rewritten as libbpf does (the flags say which are supported; NULL: all).
+ * Returns a malloc'd blob. */
 struct btf_kernel_caps {
 	unsigned decl_tag:1, type_tag:1, enum64:1, float_:1, datasec:1, func:1,
-		 func_global:1;
+		 func_global:1, qmark_datasec:1;
 };
 void *btf_sanitize(const struct btf *btf, const struct btf_kernel_caps *caps, size_t *size);
 

@@ -175,6 +175,9 @@ static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_er
 		if (s->size % sizeof(struct bpf_insn))
 			return ox_errf(err, 0, "section '%s': size %zu is not a multiple of 8",
 				       s->name, s->size);
+		if ((uintptr_t)s->data % 8)	/* instructions are read in place */
+			return ox_errf(err, 0, "section '%s': offset %lu is not 8-byte aligned",
+				       s->name, (unsigned long)s->sh.sh_offset);
 		if (sym->st_value % 8 || sym->st_size % 8 ||
 		    !ox_range_ok(sym->st_value, sym->st_size, s->size))
 			return ox_errf(err, 0, "function '%s': offset %lu size %lu do not fit "
@@ -312,14 +315,19 @@ static int code_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *er
 	r.sym_off = sym->st_value;
 
 	if (insn->code == (BPF_JMP | BPF_CALL)) {
-		if (insn->src_reg != BPF_PSEUDO_CALL) {
-			/* A call to an extern function (a kfunc). */
-			return ox_errf(err, 0, "program '%s': call to '%s' (kfunc) is not supported",
-				       f->name, sname);
+		if (shndx == SHN_UNDEF) {	/* a kernel function: a .ksyms extern */
+			for (uint32_t e = 0; e < obj->nr_exts; e++)
+				if (obj->exts[e].sym == (int)symi && obj->exts[e].is_func) {
+					r.kind = OX_RELO_KFUNC;
+					r.ext = (int32_t)e;
+					return add_relo(f, &r, err);
+				}
+			return ox_errf(err, 0, "program '%s' calls undefined function '%s' (a "
+				       "kernel function needs `extern ... __ksym`)", f->name, sname);
 		}
-		if (shndx == SHN_UNDEF)
-			return ox_errf(err, 0, "program '%s' calls undefined function '%s'",
-				       f->name, sname);
+		if (insn->src_reg != BPF_PSEUDO_CALL)
+			return ox_errf(err, 0, "program '%s': call relocation against '%s' on a "
+				       "helper call (src_reg %u)", f->name, sname, insn->src_reg);
 		if (shndx >= (int)elf->nr_secs || !(elf->secs[shndx].sh.sh_flags & SHF_EXECINSTR))
 			return ox_errf(err, 0, "program '%s': call relocation against '%s', which is "
 				       "not code", f->name, sname);

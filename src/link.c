@@ -71,6 +71,8 @@ static int link_part(struct ox_linked *l, const struct ox_object *obj, uint32_t 
 			      (in->src_reg == BPF_PSEUDO_FUNC || (r && r->kind == OX_RELO_FUNC_ADDR));
 		int64_t target, base, pos;
 		int sec = f->sec, ti;
+		if (r && r->kind == OX_RELO_KFUNC)
+			continue;	/* a kernel function: patched at load */
 		if (!is_call && !is_func) {
 			if (in->code == (BPF_LD | BPF_IMM | BPF_DW))
 				i++;

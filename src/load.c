@@ -11,7 +11,9 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "btf_probe.h"
 #include "kconfig.h"
+#include "ksyms.h"
 #include "link.h"
 #include "load.h"
 #include "sys.h"
@@ -89,12 +91,20 @@ static int load_btf(struct ox_instance *inst)
 {
 	union bpf_attr a;
 	struct btf_kernel_caps caps;
+	char why[128];
 	size_t size;
 	void *raw;
 	int fd;
 	if (!inst->obj->btf)
 		return -1;
-	memset(&caps, 0xff, sizeof caps);	/* probes per kind come with the kernel matrix */
+	if (!ox_btf_probe_caps(inst->obj->btf, &caps, why, sizeof why)) {
+		if (!strcmp(why, "OXLUA_BTF_CAPS=none"))
+			ox_log("%s: loading without BTF (%s)", inst->obj->name, why);
+		else
+			ox_warn("%s: %s; loading without BTF", inst->obj->name, why);
+		return -1;
+	}
+	inst->btf_func = caps.func;	/* func_info/line_info name FUNCs */
 	raw = btf_sanitize(inst->obj->btf, &caps, &size);
 	if (!raw)
 		return -1;
@@ -373,17 +383,47 @@ static int fill_slots(struct ox_instance *inst, struct ox_err *err)
 struct relo_ctx {
 	struct ox_instance *inst;
 	const char *prog;
+	struct ox_ksyms *ks;
 	struct ox_err *err;
 };
+
+/* A .ksyms extern: a kernel variable's BTF id or address, or a kfunc call
+ * (poisoned when a weak kfunc is absent: loadable while the call is dead). */
+static void patch_ksym(const struct ox_relo *r, const struct ox_extern *x,
+		       const struct ox_ksym_res *res, struct bpf_insn *insn)
+{
+	if (r->kind == OX_RELO_KFUNC) {
+		if (res->set) {
+			insn->src_reg = BPF_PSEUDO_KFUNC_CALL;
+			insn->imm = (int32_t)res->btf_id;
+			insn->off = res->fd_idx;
+		} else {
+			insn->code = BPF_JMP | BPF_CALL;
+			insn->src_reg = insn->dst_reg = 0;
+			insn->off = 0;
+			insn->imm = OX_KFUNC_POISON + r->ext;
+		}
+	} else if (res->set && (x->type || x->is_func)) {	/* typed */
+		insn[0].src_reg = BPF_PSEUDO_BTF_ID;
+		insn[0].imm = (int32_t)res->btf_id;
+		insn[1].imm = res->obj_fd;
+	} else {	/* typeless, or an absent weak symbol: its address (0) */
+		insn[0].src_reg = 0;
+		insn[0].imm = (int32_t)(uint32_t)res->addr;
+		insn[1].imm = (int32_t)(uint32_t)(res->addr >> 32);
+	}
+}
 
 static int patch(void *vctx, const struct ox_relo *r, struct bpf_insn *insn)
 {
 	struct relo_ctx *c = vctx;
 	struct ox_instance *inst = c->inst;
 	int map = r->kind == OX_RELO_EXTERN ? inst->obj->kconfig_map : r->map;
-	if (r->kind == OX_RELO_EXTERN && !inst->obj->exts[r->ext].is_kconfig)
-		return ox_errf(c->err, 0, "program '%s': ksym extern '%s' is not supported yet",
-			       c->prog, inst->obj->exts[r->ext].name);
+	if (r->kind == OX_RELO_KFUNC ||
+	    (r->kind == OX_RELO_EXTERN && !inst->obj->exts[r->ext].is_kconfig)) {
+		patch_ksym(r, &inst->obj->exts[r->ext], &c->ks->res[r->ext], insn);
+		return 0;
+	}
 	if (map < 0 || inst->maps[map].fd < 0)
 		return ox_errf(c->err, 0, "program '%s': map %d was not created", c->prog, map);
 	insn[0].imm = inst->maps[map].fd;
@@ -425,21 +465,15 @@ static void log_tail(const char *log, char *out, size_t len)
 
 /* fentry/fexit/fmod_ret/lsm/tp_btf/iter programs name their target at load
  * time: its BTF id in the kernel's own BTF. */
-static int btf_target(const struct ox_func *f, struct btf **vmlinux, uint32_t *id,
+static int btf_target(const struct ox_func *f, struct ox_ksyms *ks, uint32_t *id,
 		      struct ox_err *err)
 {
 	char name[256];
 	const char *kind = f->def.kind;
 	int btf_kind_wanted = BTF_KIND_FUNC;
-	if (!*vmlinux) {
-		struct ox_blob blob;
-		if (ox_read_file("/sys/kernel/btf/vmlinux", &blob, err))
-			return ox_errprefix(err, "program '%s' needs the kernel's BTF", f->name);
-		*vmlinux = btf_parse(blob.data, blob.size, err);
-		free(blob.data);
-		if (!*vmlinux)
-			return ox_errprefix(err, "/sys/kernel/btf/vmlinux");
-	}
+	const struct btf *vmlinux = ox_ksyms_vmlinux(ks, err);
+	if (!vmlinux)
+		return ox_errprefix(err, "program '%s' needs the kernel's BTF", f->name);
 	if (!strcmp(kind, "lsm") || !strcmp(kind, "lsm_cgroup"))
 		snprintf(name, sizeof name, "bpf_lsm_%s", f->def.target);
 	else if (!strcmp(kind, "tp_btf"))
@@ -451,7 +485,7 @@ static int btf_target(const struct ox_func *f, struct btf **vmlinux, uint32_t *i
 	if (!f->def.target[0])
 		return ox_errf(err, EINVAL, "program '%s': section '%s' names no attach target",
 			       f->name, f->sec_name);
-	*id = btf_find(*vmlinux, name, btf_kind_wanted);
+	*id = btf_find(vmlinux, name, btf_kind_wanted);
 	if (!*id)
 		return ox_errf(err, ENOENT, "program '%s': the kernel's BTF has no %s '%s'", f->name,
 			       btf_kind_wanted == BTF_KIND_FUNC ? "function" : "type", name);
@@ -459,7 +493,7 @@ static int btf_target(const struct ox_func *f, struct btf **vmlinux, uint32_t *i
 }
 
 static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct ox_linked *l,
-		     const struct ox_load_opts *o, struct btf **vmlinux, struct ox_err *err,
+		     const struct ox_load_opts *o, struct ox_ksyms *ks, struct ox_err *err,
 		     char **logp)
 {
 	struct ox_object *obj = inst->obj;
@@ -477,13 +511,15 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 	a.kern_version = obj->kversion ? obj->kversion : inst->kver;
 	kname(a.prog_name, f->name, NULL);
 	if ((f->def.flags & OX_SEC_NEEDS_BTF_ID) && strcmp(f->def.kind, "freplace") &&
-	    btf_target(f, vmlinux, &a.attach_btf_id, err))
+	    btf_target(f, ks, &a.attach_btf_id, err))
 		return -1;
+	if (ks->nr_fd)	/* module BTF objects named by kfunc calls */
+		a.fd_array = ox_ptr(ks->fd_array);
 	if (f->def.flags & OX_SEC_SLEEPABLE)
 		a.prog_flags |= BPF_F_SLEEPABLE;
 	if (f->def.flags & OX_SEC_XDP_FRAGS)
 		a.prog_flags |= 1u << 5;	/* BPF_F_XDP_HAS_FRAGS */
-	if (inst->btf_fd >= 0 && l->nr_fi) {
+	if (inst->btf_fd >= 0 && inst->btf_func && l->nr_fi) {
 		a.prog_btf_fd = (uint32_t)inst->btf_fd;
 		a.func_info = ox_ptr(l->fi);
 		a.func_info_cnt = l->nr_fi;
@@ -537,9 +573,15 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 		return 0;
 	}
 	{
-		char tail[2048] = "";
+		char tail[2048] = "", hint[300] = "";
+		const char *p = log ? strstr(log, "unknown#2002") : NULL;
+		long x = p ? strtol(p + 8, NULL, 10) - OX_KFUNC_POISON : -1;
 		if (log && log[0])
 			log_tail(log, tail, sizeof tail);
+		if (x >= 0 && x < (long)obj->nr_exts)
+			snprintf(hint, sizeof hint, "\n(the call of weak kfunc '%s', which this "
+				 "kernel lacks, is reachable: guard it with bpf_ksym_exists())",
+				 obj->exts[x].name);
 		ox_errf(err, e, "program '%s' (%s): loading: %s (%s)%s%s%s", f->name,
 			ox_prog_type_name(f->def.prog_type), ox_errno_name(e), strerror(e),
 			e == EPERM && (f->def.flags & OX_SEC_NEEDS_BTF_ID) ?
@@ -547,6 +589,8 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 			"(fentry/fexit/fmod_ret/lsm/tp_btf; lockdown, no BPF trampoline, or "
 			"missing CAP_BPF/CAP_PERFMON)" : "",
 			tail[0] ? "\nverifier:\n" : "", tail);
+		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg), "%s",
+			 hint);
 		if (e == ENOSPC && size >= LOG_MAX)
 			snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
 				 "\n(the verifier log exceeded %u bytes)", LOG_MAX);
@@ -560,32 +604,39 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 }
 
 static int load_programs(struct ox_instance *inst, const struct ox_load_opts *o,
-			 struct ox_linked *links, struct ox_err *err, char **log)
+			 struct ox_linked *links, struct ox_ksyms *ks, struct ox_err *err,
+			 char **log)
 {
-	struct btf *vmlinux = NULL;
 	int rc = 0;
 	for (uint32_t i = 0; i < inst->nr_progs && !rc; i++) {
 		struct ox_inst_prog *ip = &inst->progs[i];
 		const struct ox_func *f = &inst->obj->funcs[ip->func];
-		struct relo_ctx c = { inst, f->name, err };
+		struct relo_ctx c = { inst, f->name, ks, err };
 		rc = ox_link_each_relo(inst->obj, &links[i], patch, &c) ||
-		     prog_load(inst, ip, &links[i], o, &vmlinux, err, log) ? -1 : 0;
+		     prog_load(inst, ip, &links[i], o, ks, err, log) ? -1 : 0;
 	}
-	btf_free(vmlinux);	/* 5+ MB: parsed only when a program needs it, freed after */
 	return rc;
 }
 
 /* ---- the whole load ---- */
 
-static int mark_maps(void *vctx, const struct ox_relo *r, struct bpf_insn *insn)
+struct need_ctx {
+	int *maps;		/* per map */
+	uint8_t *exts;		/* per extern */
+	const struct ox_object *obj;
+};
+
+static int mark_needs(void *vctx, const struct ox_relo *r, struct bpf_insn *insn)
 {
-	int *need = ((void **)vctx)[0];
-	const struct ox_object *obj = ((void **)vctx)[1];
+	struct need_ctx *c = vctx;
 	(void)insn;
-	if (r->kind == OX_RELO_EXTERN)
-		need[obj->kconfig_map] = obj->kconfig_map >= 0;
-	else
-		need[r->map] = 1;
+	if (r->kind == OX_RELO_EXTERN || r->kind == OX_RELO_KFUNC) {
+		c->exts[r->ext] = 1;
+		if (c->obj->exts[r->ext].is_kconfig && c->obj->kconfig_map >= 0)
+			c->maps[c->obj->kconfig_map] = 1;
+	} else {
+		c->maps[r->map] = 1;
+	}
 	return 0;
 }
 
@@ -614,13 +665,17 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 {
 	struct ox_instance *inst = calloc(1, sizeof *inst);
 	struct ox_linked *links = NULL;
+	struct ox_ksyms ks;
 	int *need = NULL;
+	uint8_t *need_ext = NULL;
+	memset(&ks, 0, sizeof ks);	/* the kernel's BTF and kallsyms: once per load */
 	if (log)
 		*log = NULL;
 	if (!inst || !(inst->maps = calloc(obj->nr_maps + 1, sizeof *inst->maps)) ||
 	    !(inst->progs = calloc(o->nr_progs + 1, sizeof *inst->progs)) ||
 	    !(links = calloc(o->nr_progs + 1, sizeof *links)) ||
-	    !(need = calloc(obj->nr_maps + 1, sizeof *need))) {
+	    !(need = calloc(obj->nr_maps + 1, sizeof *need)) ||
+	    !(need_ext = calloc(obj->nr_exts + 1, 1)) || ox_ksyms_init(&ks, obj, err)) {
 		ox_errf(err, ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -631,7 +686,7 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 		inst->maps[i].fd = -1;
 	for (uint32_t i = 0; i < o->nr_progs; i++) {
 		int fi = ox_object_find_func(obj, o->progs[i]);
-		void *ctx[2] = { need, obj };
+		struct need_ctx ctx = { need, need_ext, obj };
 		if (fi < 0) {
 			ox_errf(err, ENOENT, "no program named '%s' in %s", o->progs[i], obj->name);
 			goto fail;
@@ -647,7 +702,7 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 		inst->nr_progs++;
 		if (ox_link(obj, fi, &links[i], err) || check_core(obj, &links[i], err))
 			goto fail;
-		ox_link_each_relo(obj, &links[i], mark_maps, ctx);
+		ox_link_each_relo(obj, &links[i], mark_needs, &ctx);
 	}
 	for (uint32_t i = 0; i < o->nr_maps; i++) {
 		int mi = ox_object_find_map(obj, o->maps[i].name);
@@ -662,12 +717,14 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 		for (uint32_t s = 0; need[i] && s < obj->maps[i].nr_slots; s++)
 			if (!obj->maps[i].slots[s].is_prog)
 				need[ox_object_find_map(obj, obj->maps[i].slots[s].target)] = 1;
+	if (ox_ksyms_resolve(&ks, obj, need_ext, err))
+		goto fail;
 	memlock_prepare(inst->kver);
 	inst->btf_fd = load_btf(inst);
 	for (uint32_t i = 0; i < obj->nr_maps; i++)
 		if (need[i] && create_map(inst, (int)i, o, err))
 			goto fail;
-	if (load_programs(inst, o, links, err, log) || fill_slots(inst, err))
+	if (load_programs(inst, o, links, &ks, err, log) || fill_slots(inst, err))
 		goto fail;
 	for (uint32_t i = 0; i < obj->nr_maps; i++) {	/* pins last: nothing to undo */
 		struct ox_inst_map *im = &inst->maps[i];
@@ -683,12 +740,16 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 		ox_linked_free(&links[i]);
 	free(links);
 	free(need);
+	free(need_ext);
+	ox_ksyms_release(&ks);	/* the kernel's BTF is 5+ MB: not kept past the load */
 	return inst;
 fail:
 	for (uint32_t i = 0; links && i < o->nr_progs; i++)
 		ox_linked_free(&links[i]);
 	free(links);
 	free(need);
+	free(need_ext);
+	ox_ksyms_release(&ks);
 	ox_instance_free(inst);
 	return NULL;
 }

@@ -54,6 +54,7 @@ struct ox_inst_prog {
 struct ox_instance {
 	struct ox_object *obj;
 	int btf_fd;
+	int btf_func;		/* the kernel knows BTF FUNCs: func_info and line_info go along */
 	int closed;		/* set by ox_instance_close */
 	uint32_t kver;		/* the running kernel's version code */
 	struct ox_inst_map *maps;	/* obj->nr_maps entries */

@@ -350,6 +350,7 @@ function Group:stats() end
 ---@field flags integer
 ---@field fd integer
 ---@field id integer?
+---@field btf_id integer? the BTF object the map was created with
 ---@field pin string?
 ---@field reused boolean?
 
@@ -423,6 +424,7 @@ function Map:fd() end
 ---@field fd integer
 ---@field id integer?
 ---@field tag string? the kernel's 8-byte tag
+---@field btf_id integer? the BTF object of its func/line info
 
 ---A program of a loaded instance.
 ---@class oxlua.LoadedProgram
@@ -653,12 +655,20 @@ function core.open(path) end
 ---@return integer? errno
 function core.parse(bytes, name) end
 
----Validate a raw BTF blob.
+---Validate a raw BTF blob; kinds counts the types of each kind.
 ---@param bytes string
----@return { types: integer, size: integer }|nil info
+---@return { types: integer, size: integer, kinds: table<string, integer> }|nil info
 ---@return string? message
 ---@return integer? errno
 function core.btf(bytes) end
+
+---The BTF blob a load would hand a kernel lacking the capabilities set to
+---false (func, func_global, datasec, qmark_datasec, float, decl_tag, type_tag,
+---enum64). Raises on invalid BTF.
+---@param bytes string
+---@param caps? table<string, boolean>
+---@return string
+function core.btf_sanitize(bytes, caps) end
 
 ---@param map oxlua.Map
 ---@param fn oxlua.Handler

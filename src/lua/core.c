@@ -231,12 +231,59 @@ static int l_btf(lua_State *L)
 	struct btf *btf = btf_parse(data, len, &err);
 	if (!btf)
 		return oxl_fail(L, &err);
-	lua_createtable(L, 0, 2);
+	lua_createtable(L, 0, 3);
 	lua_pushinteger(L, btf_max_id(btf));
 	lua_setfield(L, -2, "types");
 	lua_pushinteger(L, (lua_Integer)len);
 	lua_setfield(L, -2, "size");
+	lua_newtable(L);	/* kinds: { struct = n, ... } */
+	for (uint32_t id = 1; id <= btf_max_id(btf); id++) {
+		const char *k = btf_kind_name(btf_kind(btf_type_by_id(btf, id)));
+		lua_getfield(L, -1, k);
+		lua_pushinteger(L, luaL_optinteger(L, -1, 0) + 1);
+		lua_setfield(L, -3, k);
+		lua_pop(L, 1);
+	}
+	lua_setfield(L, -2, "kinds");
 	btf_free(btf);
+	return 1;
+}
+
+/* core.btf_sanitize(bytes[, caps]) -> bytes | nil, message: the blob the
+ * loader would hand a kernel lacking the capabilities set to false in caps
+ * (func, func_global, datasec, qmark_datasec, float, decl_tag, type_tag,
+ * enum64; absent ones are present). */
+static int l_btf_sanitize(lua_State *L)
+{
+	size_t len, size;
+	const char *data = luaL_checklstring(L, 1, &len);
+	struct btf_kernel_caps caps;
+	struct ox_err err;
+	struct btf *btf;
+	void *raw;
+	if (!lua_isnoneornil(L, 2))
+		luaL_checktype(L, 2, LUA_TTABLE);
+#define CAP(field, key) \
+	lua_getfield(L, 2, key); \
+	caps.field = lua_isnil(L, -1) || lua_toboolean(L, -1); \
+	lua_pop(L, 1);
+	memset(&caps, 0, sizeof caps);
+	if (lua_istable(L, 2)) {
+		CAP(func, "func") CAP(func_global, "func_global") CAP(datasec, "datasec")
+		CAP(qmark_datasec, "qmark_datasec") CAP(float_, "float") CAP(decl_tag, "decl_tag")
+		CAP(type_tag, "type_tag") CAP(enum64, "enum64")
+	} else {
+		memset(&caps, 0xff, sizeof caps);
+	}
+#undef CAP
+	if (!(btf = btf_parse(data, len, &err)))
+		return oxl_fail(L, &err);
+	raw = btf_sanitize(btf, &caps, &size);
+	btf_free(btf);
+	if (!raw)
+		return luaL_error(L, "out of memory");
+	lua_pushlstring(L, raw, size);
+	free(raw);
 	return 1;
 }
 
@@ -390,6 +437,7 @@ static const luaL_Reg funcs[] = {
 	{ "open", l_open },
 	{ "parse", l_parse },
 	{ "btf", l_btf },
+	{ "btf_sanitize", l_btf_sanitize },
 	{ "errname", l_errname },
 	{ "kernel_version", l_kernel_version },
 	{ "possible_cpus", l_possible_cpus },
