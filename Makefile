@@ -91,6 +91,12 @@ $(BUILD)/oxlua: $(CLI_OBJ) $(BUILD)/embedded.c $(BUILD)/liboxlua.a
 # BPF test objects, compiled as the ecosystem compiles them.
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -I/usr/include/$(shell uname -m)-linux-gnu -Itests/bpf
 bpf: $(BPF_OBJ) $(ASSET_OBJ)
+# CO-RE test objects include vmlinux.h, the running kernel's types as C.
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(dir $@)
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+$(BUILD)/bpf/core.bpf.o: $(BUILD)/vmlinux.h
+$(BUILD)/bpf/core.bpf.o: BPF_CFLAGS += -I$(BUILD)
 $(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard tests/bpf/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
