@@ -391,7 +391,7 @@ static int l_kernel_offset(lua_State *L)
 }
 
 /* core.kernel_type(spec[, { btf = path, btf_dir = dir }]) -> { id, kind, name,
- * size, module, values } | nil, message, errno: a type of the kernel's BTF
+ * size, module, members, values } | nil, message, errno: a type of the kernel's BTF
  * (vmlinux, then the modules) or of a BTF file, as CO-RE relocations see it.
  * spec is "struct foo", "union foo", "enum foo" or a plain name. */
 static int l_kernel_type(lua_State *L)
@@ -460,6 +460,22 @@ static int l_kernel_type(lua_State *L)
 	if (module) {
 		lua_pushstring(L, module);
 		lua_setfield(L, -2, "module");
+	}
+	if (btf_kind(t) == BTF_KIND_STRUCT || btf_kind(t) == BTF_KIND_UNION) {
+		lua_createtable(L, (int)btf_vlen(t), 0);
+		for (uint32_t i = 0; i < btf_vlen(t); i++) {
+			lua_createtable(L, 0, 4);
+			lua_pushstring(L, btf_str(btf, btf_members(t)[i].name_off));
+			lua_setfield(L, -2, "name");
+			lua_pushinteger(L, btf_member_bit_offset(t, i));
+			lua_setfield(L, -2, "bit_offset");
+			lua_pushinteger(L, btf_member_bitfield_size(t, i));
+			lua_setfield(L, -2, "bitfield_size");
+			lua_pushinteger(L, btf_members(t)[i].type);
+			lua_setfield(L, -2, "type");
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		lua_setfield(L, -2, "members");
 	}
 	if (btf_kind(t) == BTF_KIND_ENUM || btf_kind(t) == BTF_KIND_ENUM64) {
 		lua_createtable(L, 0, (int)btf_vlen(t));
