@@ -209,7 +209,7 @@ end)
 
 describe("CO-RE bitfields against a BTF file #root", function()
   local TARGET = h.obj("core_target")
-  local VALUES = { a = 5, b = -13, c = 4000, d = -200, e = 0x9876543210, plain = -123456 }
+  local VALUES = { a = 5, b = -13, c = 4000, d = -200, e = 0x9876543210, plain = -123456, small = 0x12345 }
 
   -- The "kernel's" struct ox_bits, packed from the target BTF's layout.
   local function packed()
@@ -245,6 +245,7 @@ describe("CO-RE bitfields against a BTF file #root", function()
       { gl.out_a, gl.out_b, gl.out_c, gl.out_d, gl.out_e, gl.out_plain })
     assert.equal(VALUES.b, gl.probed_b)
     assert.equal(VALUES.e, gl.probed_e)
+    assert.equal(VALUES.small, gl.out_small) -- a 2-byte load made a 4-byte one
   end
 
   it("decodes signed and unsigned bitfields at the target's offsets and widths", function()

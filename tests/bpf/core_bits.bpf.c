@@ -17,12 +17,13 @@ struct ox_bits {
 	int d : 7;
 	unsigned long long e : 40;
 	int plain;
+	unsigned short small;	/* an unsigned int in the target: the load is widened */
 } __attribute__((preserve_access_index));
 
 const volatile int target_pid = 0;
 unsigned char buf[32];
 long long out_a, out_b, out_c, out_d, out_e, out_plain;
-long long probed_b, probed_e;
+long long probed_b, probed_e, out_small;
 
 SEC("tp/syscalls/sys_enter_getppid")
 int read_bits(void *ctx)
@@ -37,6 +38,7 @@ int read_bits(void *ctx)
 	out_d = BPF_CORE_READ_BITFIELD(s, d);
 	out_e = BPF_CORE_READ_BITFIELD(s, e);
 	out_plain = s->plain;
+	out_small = s->small;
 	probed_b = BPF_CORE_READ_BITFIELD_PROBED(s, b);
 	probed_e = BPF_CORE_READ_BITFIELD_PROBED(s, e);
 	return 0;

@@ -4,6 +4,7 @@
  * layout than in core_bits.bpf.c: other order, widths, a padding member. */
 struct ox_bits {
 	unsigned short pad;
+	unsigned int small;
 	int d : 9;
 	int plain;
 	unsigned int a : 4;
