@@ -162,7 +162,8 @@ int ox_btf_target_modules(struct ox_btf_target *t, struct ox_err *err)
 		t->nr_mods++;
 	}
 	closedir(d);
-	qsort(t->mods, t->nr_mods, sizeof *t->mods, cmp_mod);	/* readdir order is arbitrary */
+	if (t->nr_mods > 1)	/* readdir order is arbitrary */
+		qsort(t->mods, t->nr_mods, sizeof *t->mods, cmp_mod);
 	return 0;
 }
 
