@@ -196,6 +196,20 @@ describe("CO-RE with module BTF #root", function()
     assert.equal(1, inst:global("mod_exists"))
   end)
 
+  it("rejects an instruction whose value is not what the object's types give", function()
+    local bytes = h.read(h.obj("core"))
+    local rec
+    for _, r in ipairs(records_of(bytes, "xdp")) do if r.kind == 0 then rec = r end end
+    local _, by = h.sections(bytes)
+    local at = by.xdp.offset + rec.insn_off + 4 -- the instruction's imm
+    assert.equal(8, string.unpack("<i4", bytes, at + 1)) -- offsetof(struct ox_mod_only, b)
+    local bp = assert(h.parse(h.patch(bytes, at, "<i4", 9), "patched.o"))
+    local inst, err = bp.object:load { programs = { "core_module" }, btf_dir = dir }
+    assert.is_nil(inst)
+    assert.matches("CO%-RE relocation #%d+ %(byte_off of ox_mod_only%): instruction "
+      .. rec.insn_off // 8 .. " holds 9 where the object's types give 8", err)
+  end)
+
   it("fails with the path when the directory's vmlinux is corrupt", function()
     local bad = tmpdir()
     write(bad .. "/vmlinux", "garbage")
