@@ -570,11 +570,6 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 		uint32_t pinsn = 0;
 		if (log && log[0])
 			log_tail(log, tail, sizeof tail);
-		if ((why = poisoned_in_log(l, log, &pinsn)))
-			ox_errf(err, e, "program '%s': CO-RE relocation failed: %s (instruction %u); "
-				"loading: %s (%s)%s%s", f->name, why, pinsn, ox_errno_name(e), strerror(e),
-				tail[0] ? "\nverifier:\n" : "", tail);
-		else
 		ox_errf(err, e, "program '%s' (%s): loading: %s (%s)%s%s%s", f->name,
 			ox_prog_type_name(f->def.prog_type), ox_errno_name(e), strerror(e),
 			e == EPERM && (f->def.flags & OX_SEC_NEEDS_BTF_ID) ?
@@ -582,6 +577,10 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 			"(fentry/fexit/fmod_ret/lsm/tp_btf; lockdown, no BPF trampoline, or "
 			"missing CAP_BPF/CAP_PERFMON)" : "",
 			tail[0] ? "\nverifier:\n" : "", tail);
+		if ((why = poisoned_in_log(l, log, &pinsn)))	/* a reachable failed CO-RE relocation */
+			ox_errf(err, e, "program '%s': CO-RE relocation failed: %s (instruction %u); "
+				"loading: %s (%s)%s%s", f->name, why, pinsn, ox_errno_name(e), strerror(e),
+				tail[0] ? "\nverifier:\n" : "", tail);
 		if (e == ENOSPC && size >= LOG_MAX)
 			snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
 				 "\n(the verifier log exceeded %u bytes)", LOG_MAX);
