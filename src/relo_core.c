@@ -1032,6 +1032,17 @@ static void describe(struct ox_core_session *s, const struct bpf_core_relo *r, c
 
 /* ---- one relocation ---- */
 
+/* " of module X" for a candidate found in a module's BTF, "" else. */
+static const char *cand_where(const struct ox_core_session *s, const struct btf *btf, char *buf,
+			      size_t len)
+{
+	buf[0] = 0;
+	for (uint32_t m = 0; m < s->t->nr_mods; m++)
+		if (s->t->mods[m] == btf && s->t->mod_names)
+			snprintf(buf, len, " of module %s", s->t->mod_names[m]);
+	return buf;
+}
+
 int ox_core_apply(struct ox_core_session *s, const struct bpf_core_relo *r,
 		  struct bpf_insn *insns, uint32_t nr, uint32_t idx,
 		  char *why, size_t why_len, struct ox_err *err)
@@ -1086,17 +1097,18 @@ int ox_core_apply(struct ox_core_session *s, const struct bpf_core_relo *r,
 		if (j == 0) {
 			res = cres;
 			ts = cs;
-		} else if (cs.bit_offset != ts.bit_offset) {
-			return ox_errf(err, 0, "%s '%s' is ambiguous: candidate types %u and %u in %s "
-				       "place the field at different offsets (bits %llu and %llu)",
-				       btf_kind_name(btf_kind(lt)), lname, ts.root_id, cs.root_id,
+		} else if (cs.bit_offset != ts.bit_offset ||
+			   cres.poison != res.poison || cres.val != res.val) {
+			char w1[96], w2[96];
+			int off = cs.bit_offset != ts.bit_offset;
+			return ox_errf(err, 0, "%s '%s' is ambiguous: candidate types %u%s and %u%s in %s "
+				       "give different %s (%llu and %llu)", btf_kind_name(btf_kind(lt)), lname,
+				       ts.root_id, cand_where(s, ts.btf, w1, sizeof w1), cs.root_id,
+				       cand_where(s, cs.btf, w2, sizeof w2),
 				       s->t->what ? s->t->what : "the target BTF",
-				       (unsigned long long)ts.bit_offset, (unsigned long long)cs.bit_offset);
-		} else if (cres.poison != res.poison || cres.val != res.val) {
-			return ox_errf(err, 0, "%s '%s' is ambiguous: candidate types %u and %u in %s "
-				       "give different values (%llu and %llu)", btf_kind_name(btf_kind(lt)),
-				       lname, ts.root_id, cs.root_id, s->t->what ? s->t->what : "the target BTF",
-				       (unsigned long long)res.val, (unsigned long long)cres.val);
+				       off ? "bit offsets" : "values",
+				       (unsigned long long)(off ? ts.bit_offset : res.val),
+				       (unsigned long long)(off ? cs.bit_offset : cres.val));
 		}
 		cl->c[j++] = cl->c[i];
 	}

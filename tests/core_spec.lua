@@ -149,7 +149,7 @@ describe("CO-RE with module BTF #root", function()
   local dir
 
   -- A split BTF on top of vmlinux defining struct ox_mod_only with b at byte 16.
-  local function module_btf()
+  local function module_btf(b_bits)
     local vml = h.read("/sys/kernel/btf/vmlinux")
     local base_strs = string.unpack("<I4", vml, 20 + 1)
     local n = ox.core.btf(vml).types
@@ -159,7 +159,7 @@ describe("CO-RE with module BTF #root", function()
     local types = {
       h.btf_int(S + 1, 8),
       h.btf_struct(S + 5, 24, { { S + 17, int, 0 }, { S + 19, int, 32 }, { S + 24, n + 1, 64 },
-        { S + 29, n + 1, 128 } }),
+        { S + 29, n + 1, b_bits or 128 } }),
     }
     return h.btf(types, { "s64", "ox_mod_only", "a", "pad1", "pad2", "b" }), vml
   end
@@ -194,6 +194,21 @@ describe("CO-RE with module BTF #root", function()
     assert.equal(16, inst:global("mod_b_off"))
     assert.equal(8, inst:global("mod_b_size"))
     assert.equal(1, inst:global("mod_exists"))
+  end)
+
+  it("refuses candidates that disagree (ambiguous)", function()
+    local two = tmpdir()
+    finally(function() h.sh("rm -rf " .. two) end)
+    local mod, vml = module_btf()
+    write(two .. "/vmlinux", vml)
+    write(two .. "/mod_a", mod)
+    write(two .. "/mod_b", (module_btf(64)))
+    local bp = ox.blueprint(h.obj("core"))
+    local inst, err = bp.object:load { programs = { "core_module" }, btf_dir = two }
+    assert.is_nil(inst)
+    local id = ox.core.btf(vml).types + 2
+    assert.matches(("struct 'ox_mod_only' is ambiguous: candidate types %d of module mod_a and %d of "
+      .. "module mod_b in the kernel's BTF give different bit offsets (128 and 64)"):format(id, id), err, 1, true)
   end)
 
   it("rejects an instruction whose value is not what the object's types give", function()
