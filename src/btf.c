@@ -17,9 +17,15 @@ struct btf {
 	const char *strs;		/* string section inside data */
 	uint32_t types_len, strs_len;
 	uint32_t nr;			/* highest type id */
-	struct btf_type **types;	/* types[1..nr]; types[0] is NULL (void) */
-	int8_t *align;			/* natural alignment per id, -1 if none */
+	struct btf_type **types;	/* types[id - start], own types only; types[0] is NULL */
+	int8_t *align;			/* natural alignment per own id (id - start), -1 if none */
+	const struct btf *base;		/* split BTF: the BTF it extends (not owned), else NULL */
+	uint32_t start;			/* split BTF: the base's highest id, else 0 */
+	uint32_t str_start;		/* split BTF: the base's string section length, else 0 */
 };
+
+/* An own type record (start < id <= nr). */
+#define OWN(btf, id) ((btf)->types[(id) - (btf)->start])
 
 
 /* ---- record layout ---- */
@@ -98,16 +104,16 @@ static int type_ref(const struct btf_type *t, uint32_t i, int byvalue, uint32_t 
 
 static int name_ok(const struct btf *btf, uint32_t off)
 {
-	return off < btf->strs_len;
+	return off < btf->str_start || off - btf->str_start < btf->strs_len;
 }
 
 static int check_names(const struct btf *btf, uint32_t id, struct ox_err *err)
 {
-	const struct btf_type *t = btf->types[id];
+	const struct btf_type *t = OWN(btf, id);
 	uint32_t i, vlen = btf_vlen(t), off = 0;
 	if (!name_ok(btf, t->name_off))
 		return ox_errf(err, 0, "BTF: type %u name offset %u out of range (strings are %u bytes)",
-			       id, t->name_off, btf->strs_len);
+			       id, t->name_off, btf->str_start + btf->strs_len);
 	for (i = 0; i < vlen; i++) {
 		switch (btf_kind(t)) {
 		case BTF_KIND_STRUCT: case BTF_KIND_UNION: off = btf_members(t)[i].name_off; break;
@@ -118,14 +124,14 @@ static int check_names(const struct btf *btf, uint32_t id, struct ox_err *err)
 		}
 		if (!name_ok(btf, off))
 			return ox_errf(err, 0, "BTF: type %u member %u name offset %u out of range (strings are %u bytes)",
-				       id, i, off, btf->strs_len);
+				       id, i, off, btf->str_start + btf->strs_len);
 	}
 	return 0;
 }
 
 static int check_type(const struct btf *btf, uint32_t id, struct ox_err *err)
 {
-	const struct btf_type *t = btf->types[id];
+	const struct btf_type *t = OWN(btf, id);
 	uint32_t i, ref;
 	if (check_names(btf, id, err) < 0)
 		return -1;
@@ -147,6 +153,15 @@ static int check_type(const struct btf *btf, uint32_t id, struct ox_err *err)
 /* Natural alignment of a type whose by-value references are all known.
  * Like libbpf, a struct is packed (alignment 1) when a member sits at an
  * offset its own alignment does not divide, or its size is not a multiple. */
+static int8_t align_at(const struct btf *btf, uint32_t id)
+{
+	if (id == 0)
+		return -1;
+	if (id <= btf->start)
+		return btf->base ? align_at(btf->base, id) : -1;
+	return btf->align[id - btf->start];
+}
+
 static int8_t align_of(const struct btf *btf, const struct btf_type *t)
 {
 	uint32_t i, vlen = btf_vlen(t);
@@ -158,12 +173,12 @@ static int8_t align_of(const struct btf *btf, const struct btf_type *t)
 		return 8;
 	case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE: case BTF_KIND_CONST:
 	case BTF_KIND_RESTRICT: case BTF_KIND_TYPE_TAG: case BTF_KIND_VAR:
-		return btf->align[t->type];
+		return align_at(btf, t->type);
 	case BTF_KIND_ARRAY:
-		return btf->align[btf_array_info(t)->type];
+		return align_at(btf, btf_array_info(t)->type);
 	case BTF_KIND_STRUCT: case BTF_KIND_UNION:
 		for (i = 0; i < vlen; i++) {
-			if ((a = btf->align[btf_members(t)[i].type]) < 0)
+			if ((a = align_at(btf, btf_members(t)[i].type)) < 0)
 				return -1;
 			if (btf_member_bitfield_size(t, i) == 0 && btf_member_bit_offset(t, i) % (8u * a) != 0)
 				return 1;
@@ -183,9 +198,10 @@ static int8_t align_of(const struct btf *btf, const struct btf_type *t)
 static int check_loops(struct btf *btf, struct ox_err *err)
 {
 	enum { WHITE, GREY, BLACK };
-	uint8_t *color = calloc(btf->nr + 1, 1);
-	uint32_t *stack = malloc((btf->nr + 1) * sizeof *stack);
-	uint32_t *edge = malloc((btf->nr + 1) * sizeof *edge);
+	uint32_t n = btf->nr - btf->start;	/* own types; base types are finished */
+	uint8_t *color = calloc(n + 1, 1);
+	uint32_t *stack = malloc((n + 1) * sizeof *stack);
+	uint32_t *edge = malloc((n + 1) * sizeof *edge);
 	uint32_t root, sp, ref;
 	int rc = 0;
 	if (!color || !stack || !edge) {
@@ -194,25 +210,28 @@ static int check_loops(struct btf *btf, struct ox_err *err)
 	}
 	color[0] = BLACK;
 	btf->align[0] = -1;
-	for (root = 1; root <= btf->nr && rc == 0; root++) {
+	for (root = 1; root <= n && rc == 0; root++) {
 		if (color[root] != WHITE)
 			continue;
 		sp = 0;
 		stack[sp] = root; edge[sp] = 0; color[root] = GREY;
 		for (;;) {
-			uint32_t cur = stack[sp];
+			uint32_t cur = stack[sp];	/* own index */
 			if (!type_ref(btf->types[cur], edge[sp]++, 1, &ref)) {
 				color[cur] = BLACK;
 				btf->align[cur] = align_of(btf, btf->types[cur]);
 				if (sp-- == 0) break;
 				continue;
 			}
+			if (ref <= btf->start)
+				continue;	/* void, or a base type */
+			ref -= btf->start;
 			if (color[ref] == GREY) {
-				const char *name = btf_name(btf, ref);
+				const char *name = btf_name(btf, ref + btf->start);
 				rc = ox_errf(err, 0, "BTF: type %u (%s%s%s%s) refers back to itself through "
-					     "type %u without a pointer (reference loop)", ref,
+					     "type %u without a pointer (reference loop)", ref + btf->start,
 					     btf_kind_name(btf_kind(btf->types[ref])), *name ? " '" : "",
-					     name, *name ? "'" : "", cur);
+					     name, *name ? "'" : "", cur + btf->start);
 				break;
 			}
 			if (color[ref] == WHITE) {
@@ -242,9 +261,9 @@ static int index_types(struct btf *btf, struct ox_err *err)
 		extra = extra_size(t);
 		if (extra > btf->types_len - off - sizeof *t)
 			return ox_errf(err, 0, "BTF: truncated type section at type %u", id);
-		if (id > OX_MAX_BTF_TYPES)
+		if (id - btf->start > OX_MAX_BTF_TYPES)
 			return ox_errf(err, 0, "BTF: more than %u types", OX_MAX_BTF_TYPES);
-		if (id >= cap) {
+		if (id - btf->start >= cap) {
 			uint32_t ncap = cap ? cap * 2 : 256;
 			struct btf_type **n = realloc(btf->types, ncap * sizeof *n);
 			if (!n)
@@ -253,14 +272,15 @@ static int index_types(struct btf *btf, struct ox_err *err)
 			btf->types[0] = NULL;
 			cap = ncap;
 		}
-		btf->types[id] = t;
+		btf->types[id - btf->start] = t;
 		btf->nr = id;
 		off += (uint32_t)(sizeof *t + extra);
 	}
 	return 0;
 }
 
-struct btf *btf_parse(const void *data, size_t size, struct ox_err *err)
+static struct btf *parse(const void *data, size_t size, const struct btf *base,
+			 struct ox_err *err)
 {
 	struct btf_header h;
 	struct btf *btf;
@@ -297,7 +317,7 @@ struct btf *btf_parse(const void *data, size_t size, struct ox_err *err)
 		ox_errf(err, 0, "BTF: type section is not 4-byte aligned");
 		return NULL;
 	}
-	if (h.str_len == 0) {
+	if (h.str_len == 0 && !base) {
 		ox_errf(err, 0, "BTF: empty string section");
 		return NULL;
 	}
@@ -313,25 +333,34 @@ struct btf *btf_parse(const void *data, size_t size, struct ox_err *err)
 	}
 	memcpy(btf->data, data, size);
 	btf->size = size;
+	if (base) {
+		btf->base = base;
+		btf->start = btf->nr = base->nr;
+		btf->str_start = base->str_start + base->strs_len;
+		if ((uint64_t)btf->str_start + h.str_len > UINT32_MAX) {
+			ox_errf(err, 0, "BTF: string section too large for a split BTF");
+			goto fail;
+		}
+	}
 	btf->types_sec = btf->data + h.hdr_len + h.type_off;
 	btf->types_len = h.type_len;
 	btf->strs = (const char *)btf->data + h.hdr_len + h.str_off;
 	btf->strs_len = h.str_len;
-	if (btf->strs[0] != '\0') {
+	if (!base && btf->strs[0] != '\0') {
 		ox_errf(err, 0, "BTF: string section does not start with NUL");
 		goto fail;
 	}
-	if (btf->strs[btf->strs_len - 1] != '\0') {
+	if (btf->strs_len && btf->strs[btf->strs_len - 1] != '\0') {
 		ox_errf(err, 0, "BTF: string section does not end with NUL");
 		goto fail;
 	}
 	if (index_types(btf, err) < 0)
 		goto fail;
-	if (!(btf->align = malloc(btf->nr + 1))) {
+	if (!(btf->align = malloc(btf->nr - btf->start + 1))) {
 		ox_errf(err, ENOMEM, "BTF: out of memory");
 		goto fail;
 	}
-	for (id = 1; id <= btf->nr; id++)
+	for (id = btf->start + 1; id <= btf->nr; id++)
 		if (check_type(btf, id, err) < 0)
 			goto fail;
 	if (check_loops(btf, err) < 0)
@@ -341,6 +370,24 @@ fail:
 	btf_free(btf);
 	return NULL;
 }
+
+struct btf *btf_parse(const void *data, size_t size, struct ox_err *err)
+{
+	return parse(data, size, NULL, err);
+}
+
+struct btf *btf_parse_split(const void *data, size_t size, const struct btf *base,
+			    struct ox_err *err)
+{
+	if (!base) {
+		ox_errf(err, 0, "BTF: a split BTF needs its base BTF");
+		return NULL;
+	}
+	return parse(data, size, base, err);
+}
+
+const struct btf *btf_base(const struct btf *btf) { return btf->base; }
+uint32_t btf_start_id(const struct btf *btf) { return btf->start + 1; }
 
 void btf_free(struct btf *btf)
 {
@@ -358,11 +405,18 @@ uint32_t btf_max_id(const struct btf *btf) { return btf->nr; }
 
 const struct btf_type *btf_type_by_id(const struct btf *btf, uint32_t id)
 {
-	return id == 0 || id > btf->nr ? NULL : btf->types[id];
+	if (id == 0 || id > btf->nr)
+		return NULL;
+	if (id <= btf->start)
+		return btf->base ? btf_type_by_id(btf->base, id) : NULL;
+	return OWN(btf, id);
 }
 
 const char *btf_str(const struct btf *btf, uint32_t off)
 {
+	if (off < btf->str_start)
+		return btf->base ? btf_str(btf->base, off) : "";
+	off -= btf->str_start;
 	return off < btf->strs_len ? btf->strs + off : "";
 }
 
@@ -403,9 +457,9 @@ uint32_t btf_find(const struct btf *btf, const char *name, int kind)
 {
 	uint32_t id;
 	for (id = 1; id <= btf->nr; id++) {
-		const struct btf_type *t = btf->types[id];
+		const struct btf_type *t = btf_type_by_id(btf, id);
 		if ((kind < 0 || btf_kind(t) == (uint32_t)kind) &&
-		    strcmp(btf->strs + t->name_off, name) == 0)
+		    strcmp(btf_str(btf, t->name_off), name) == 0)
 			return id;
 	}
 	return 0;
@@ -490,7 +544,7 @@ int64_t btf_size(const struct btf *btf, uint32_t id)
 
 int btf_align(const struct btf *btf, uint32_t id)
 {
-	return id <= btf->nr ? btf->align[id] : -1;
+	return id <= btf->nr ? align_at(btf, id) : -1;
 }
 
 

@@ -17,12 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ksyms.h"
 
-int ox_ksyms_init(struct ox_ksyms *ks, const struct ox_object *obj, struct ox_err *err)
+int ox_ksyms_init(struct ox_ksyms *ks, const struct ox_object *obj, struct ox_btf_target *tgt,
+		  struct ox_err *err)
 {
 	memset(ks, 0, sizeof *ks);
+	ks->tgt = tgt;
 	if (!(ks->res = calloc(obj->nr_exts + 1, sizeof *ks->res)))
 		return ox_errf(err, ENOMEM, "out of memory");
 	return 0;
@@ -30,38 +33,52 @@ int ox_ksyms_init(struct ox_ksyms *ks, const struct ox_object *obj, struct ox_er
 
 void ox_ksyms_release(struct ox_ksyms *ks)
 {
-	btf_free(ks->vmlinux);
+	for (uint32_t i = 0; i < ks->nr_mod_fds; i++)
+		close(ks->mod_fds[i]);
+	free(ks->mod_fds);
+	free(ks->mod_names);
 	free(ks->res);
 	free(ks->fd_array);
 	memset(ks, 0, sizeof *ks);
 }
 
-const struct btf *ox_ksyms_vmlinux(struct ox_ksyms *ks, struct ox_err *err)
+/* The kernel's BTF object fd of a module, opened once per load. */
+static int module_fd(struct ox_ksyms *ks, const char *module, struct ox_err *err)
 {
-	struct ox_blob blob;
-	if (ks->vmlinux)
-		return ks->vmlinux;
-	if (ox_read_file("/sys/kernel/btf/vmlinux", &blob, err))
-		return NULL;
-	ks->vmlinux = btf_parse(blob.data, blob.size, err);
-	free(blob.data);
-	if (!ks->vmlinux)
-		ox_errprefix(err, "/sys/kernel/btf/vmlinux");
-	return ks->vmlinux;
+	int fd;
+	void *a, *b;
+	for (uint32_t i = 0; i < ks->nr_mod_fds; i++)
+		if (!strcmp(ks->mod_names[i], module))
+			return ks->mod_fds[i];
+	if ((fd = ox_btf_module_fd(module, err)) < 0)
+		return -1;
+	a = realloc(ks->mod_fds, (ks->nr_mod_fds + 1) * sizeof *ks->mod_fds);
+	if (a)
+		ks->mod_fds = a;
+	b = a ? realloc(ks->mod_names, (ks->nr_mod_fds + 1) * sizeof *ks->mod_names) : NULL;
+	if (b)
+		ks->mod_names = b;
+	if (!a || !b) {
+		close(fd);
+		return ox_errf(err, ENOMEM, "out of memory");
+	}
+	ks->mod_fds[ks->nr_mod_fds] = fd;
+	ks->mod_names[ks->nr_mod_fds++] = module;	/* owned by the target, which outlives us */
+	return fd;
 }
 
 int ox_ksym_find(struct ox_ksyms *ks, const char *name, int kind, const struct btf **btf,
 		 uint32_t *id, int *obj_fd, struct ox_err *err)
 {
-	const struct btf *vmlinux = ox_ksyms_vmlinux(ks, err);
-	if (!vmlinux)
+	const char *module = NULL;
+	if (!ox_btf_target_vmlinux(ks->tgt, err))
 		return -1;
-	/* Module BTF (split on vmlinux) would be searched here, after vmlinux,
-	 * with *obj_fd the module BTF object's fd. */
-	*id = btf_find(vmlinux, name, kind);
-	*btf = vmlinux;
 	*obj_fd = 0;
-	return *id != 0;
+	if (!(*id = ox_btf_target_find(ks->tgt, name, kind, btf, &module, err)))
+		return 0;
+	if (module && (*obj_fd = module_fd(ks, module, err)) < 0)
+		return -1;
+	return 1;
 }
 
 /* ---- type compatibility ---- */

@@ -4,6 +4,7 @@
 #ifndef OXLUA_KSYMS_H
 #define OXLUA_KSYMS_H
 
+#include "btf_target.h"
 #include "object.h"
 
 /* What one extern resolved to. */
@@ -16,22 +17,23 @@ struct ox_ksym_res {
 };
 
 struct ox_ksyms {
-	struct btf *vmlinux;		/* the kernel's BTF, parsed on first need */
+	struct ox_btf_target *tgt;	/* the kernel's BTF (vmlinux, modules), the load's */
+	int *mod_fds;			/* module BTF object fds opened for this load */
+	const char **mod_names;
+	uint32_t nr_mod_fds;
 	struct ox_ksym_res *res;	/* one per obj->exts */
 	int *fd_array;			/* BPF_PROG_LOAD fd_array (module BTF fds), */
 	uint32_t nr_fd;			/* [0] unused; nr_fd 0 when none is needed */
 };
 
-int ox_ksyms_init(struct ox_ksyms *ks, const struct ox_object *obj, struct ox_err *err);
-/* Frees the parsed kernel BTF and the results (does not close obj_fds: they
- * belong to whoever opened them). Idempotent. */
+int ox_ksyms_init(struct ox_ksyms *ks, const struct ox_object *obj, struct ox_btf_target *tgt,
+		  struct ox_err *err);
+/* Frees the results and closes the module BTF fds it opened (the kernel's
+ * BTF belongs to the target). Idempotent. */
 void ox_ksyms_release(struct ox_ksyms *ks);
 
-/* The kernel's own BTF (/sys/kernel/btf/vmlinux), parsed once. */
-const struct btf *ox_ksyms_vmlinux(struct ox_ksyms *ks, struct ox_err *err);
-
 /* The one place a kernel symbol's BTF is looked up: a type of `kind` named
- * `name` in the kernel's BTF. Returns 1 and sets *btf, *id and *obj_fd (the
+ * `name` in the kernel's BTF, vmlinux first, then the modules'. Returns 1 and sets *btf, *id and *obj_fd (the
  * BTF object's fd, 0 for vmlinux), 0 when there is none, -1 when the kernel's
  * BTF cannot be read (err set). */
 int ox_ksym_find(struct ox_ksyms *ks, const char *name, int kind, const struct btf **btf,

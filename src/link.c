@@ -195,5 +195,8 @@ void ox_linked_free(struct ox_linked *l)
 	free(l->parts);
 	free(l->fi);
 	free(l->li);
+	for (uint32_t i = 0; i < l->nr_poisons; i++)
+		free(l->poisons[i].why);
+	free(l->poisons);
 	memset(l, 0, sizeof *l);
 }

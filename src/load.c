@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "btf_probe.h"
+#include "btf_target.h"
 #include "kconfig.h"
 #include "ksyms.h"
 #include "link.h"
@@ -465,13 +466,13 @@ static void log_tail(const char *log, char *out, size_t len)
 
 /* fentry/fexit/fmod_ret/lsm/tp_btf/iter programs name their target at load
  * time: its BTF id in the kernel's own BTF. */
-static int btf_target(const struct ox_func *f, struct ox_ksyms *ks, uint32_t *id,
+static int btf_target(const struct ox_func *f, struct ox_btf_target *tgt, uint32_t *id,
 		      struct ox_err *err)
 {
 	char name[256];
 	const char *kind = f->def.kind;
 	int btf_kind_wanted = BTF_KIND_FUNC;
-	const struct btf *vmlinux = ox_ksyms_vmlinux(ks, err);
+	const struct btf *vmlinux = ox_btf_target_vmlinux(tgt, err);
 	if (!vmlinux)
 		return ox_errprefix(err, "program '%s' needs the kernel's BTF", f->name);
 	if (!strcmp(kind, "lsm") || !strcmp(kind, "lsm_cgroup"))
@@ -490,6 +491,39 @@ static int btf_target(const struct ox_func *f, struct ox_ksyms *ks, uint32_t *id
 		return ox_errf(err, ENOENT, "program '%s': the kernel's BTF has no %s '%s'", f->name,
 			       btf_kind_wanted == BTF_KIND_FUNC ? "function" : "type", name);
 	return 0;
+}
+
+/* A reachable poisoned CO-RE instruction: the verifier stops at the call
+ * to helper 195896080. Returns the relocation's description, NULL when the
+ * log is about something else. */
+static const char *poisoned_in_log(const struct ox_linked *l, const char *log, uint32_t *insn)
+{
+	const char *p, *hit = NULL, *line;
+	char needle[48];
+	if (!l->nr_poisons || !log)
+		return NULL;
+	snprintf(needle, sizeof needle, "unknown#%d", OX_CORE_POISON_HELPER);
+	for (p = log; (p = strstr(p, needle)); p++)
+		hit = p;
+	if (!hit)
+		return NULL;
+	/* "123: (85) call unknown#195896080" names the instruction */
+	for (p = log; (p = strstr(p, needle)) && p <= hit; p++) {
+		unsigned long n;
+		char *end;
+		for (line = p; line > log && line[-1] != '\n'; line--)
+			;
+		n = strtoul(line, &end, 10);
+		if (end == line || *end != ':')
+			continue;
+		for (uint32_t i = 0; i < l->nr_poisons; i++)
+			if (l->poisons[i].insn == n) {
+				*insn = (uint32_t)n;
+				return l->poisons[i].why;
+			}
+	}
+	*insn = l->poisons[0].insn;
+	return l->poisons[0].why;
 }
 
 static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct ox_linked *l,
@@ -511,7 +545,7 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 	a.kern_version = obj->kversion ? obj->kversion : inst->kver;
 	kname(a.prog_name, f->name, NULL);
 	if ((f->def.flags & OX_SEC_NEEDS_BTF_ID) && strcmp(f->def.kind, "freplace") &&
-	    btf_target(f, ks, &a.attach_btf_id, err))
+	    btf_target(f, ks->tgt, &a.attach_btf_id, err))
 		return -1;
 	if (ks->nr_fd)	/* module BTF objects named by kfunc calls */
 		a.fd_array = ox_ptr(ks->fd_array);
@@ -576,6 +610,8 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 		char tail[2048] = "", hint[300] = "";
 		const char *p = log ? strstr(log, "unknown#2002") : NULL;
 		long x = p ? strtol(p + 8, NULL, 10) - OX_KFUNC_POISON : -1;
+		const char *why;
+		uint32_t pinsn = 0;
 		if (log && log[0])
 			log_tail(log, tail, sizeof tail);
 		if (x >= 0 && x < (long)obj->nr_exts)
@@ -591,6 +627,10 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 			tail[0] ? "\nverifier:\n" : "", tail);
 		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg), "%s",
 			 hint);
+		if ((why = poisoned_in_log(l, log, &pinsn)))	/* a reachable failed CO-RE relocation */
+			ox_errf(err, e, "program '%s': CO-RE relocation failed: %s (instruction %u); "
+				"loading: %s (%s)%s%s", f->name, why, pinsn, ox_errno_name(e), strerror(e),
+				tail[0] ? "\nverifier:\n" : "", tail);
 		if (e == ENOSPC && size >= LOG_MAX)
 			snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
 				 "\n(the verifier log exceeded %u bytes)", LOG_MAX);
@@ -640,21 +680,74 @@ static int mark_needs(void *vctx, const struct ox_relo *r, struct bpf_insn *insn
 	return 0;
 }
 
-static int check_core(const struct ox_object *obj, const struct ox_linked *l, struct ox_err *err)
+/* ---- CO-RE ---- */
+
+/* Does function f contain CO-RE relocation records? */
+static const struct btf_ext_sec *core_sec(const struct ox_object *obj, const struct ox_func *f)
 {
 	if (!obj->btf_ext || !obj->nr_core_relos)
-		return 0;
+		return NULL;
+	return btf_ext_find(&obj->btf_ext->core_relo, obj->sec_names[f->sec]);
+}
+
+static int func_has(const struct ox_object *obj, int sec, uint32_t insn)
+{
+	for (uint32_t i = 0; i < obj->nr_funcs; i++)
+		if (obj->funcs[i].sec == sec && insn >= obj->funcs[i].off &&
+		    insn - obj->funcs[i].off < obj->funcs[i].cnt)
+			return 1;
+	return 0;
+}
+
+/* Apply the CO-RE relocations of every part of a linked program. The
+ * target BTF is read the first time a relocation needs it. */
+static int apply_core(const struct ox_object *obj, struct ox_linked *l, struct ox_btf_target *tgt,
+		      struct ox_core_session **sess, struct ox_err *err)
+{
+	const char *prog = obj->funcs[l->parts[0].func].name;
 	for (uint32_t p = 0; p < l->nr_parts; p++) {
 		const struct ox_func *f = &obj->funcs[l->parts[p].func];
-		const struct btf_ext_sec *s = btf_ext_find(&obj->btf_ext->core_relo,
-							   obj->sec_names[f->sec]);
+		const struct btf_ext_sec *s = core_sec(obj, f);
+		uint32_t rs = s ? obj->btf_ext->core_relo.rec_size : 0;
 		for (uint32_t i = 0; s && i < s->nr; i++) {
-			uint32_t off;
-			memcpy(&off, s->recs + (size_t)i * obj->btf_ext->core_relo.rec_size, 4);
-			if (off / 8 >= f->off && off / 8 < f->off + f->cnt)
-				return ox_errf(err, ENOTSUP, "program '%s': function '%s' has CO-RE "
-					       "relocations, which this version of oxlua does not "
-					       "apply yet", obj->funcs[l->parts[0].func].name, f->name);
+			struct bpf_core_relo r;
+			char why[1024];
+			int rc;
+			memcpy(&r, s->recs + (size_t)i * rs, sizeof r);
+			if (r.insn_off % 8)
+				return ox_errf(err, EINVAL, "program '%s': CO-RE relocation #%u of section %s: "
+					       "instruction offset %u is not a multiple of 8", prog, i,
+					       s->sec_name, r.insn_off);
+			if (!func_has(obj, f->sec, r.insn_off / 8))
+				return ox_errf(err, EINVAL, "program '%s': CO-RE relocation #%u of section %s: "
+					       "instruction %u is in no function", prog, i, s->sec_name,
+					       r.insn_off / 8);
+			if (r.insn_off / 8 < f->off || r.insn_off / 8 - f->off >= f->cnt)
+				continue;	/* another function of the section */
+			if (!*sess) {
+				struct ox_core_target *ct = ox_btf_target_core(tgt, err);
+				if (!ct)
+					return ox_errprefix(err, "program '%s' has CO-RE relocations", prog);
+				if (!(*sess = ox_core_session_new(obj->btf, ct)))
+					return ox_errf(err, ENOMEM, "out of memory");
+			}
+			rc = ox_core_apply(*sess, &r, l->insns + l->parts[p].base, f->cnt,
+					   r.insn_off / 8 - f->off, why, sizeof why, err);
+			if (rc < 0)
+				return ox_errprefix(err, "program '%s': function '%s': CO-RE relocation #%u "
+						    "(%s of %s)", prog, f->name, i, ox_core_kind_name(r.kind),
+						    btf_name(obj->btf, r.type_id)[0] ?
+						    btf_name(obj->btf, r.type_id) : "an anonymous type");
+			if (rc == OX_CORE_POISONED) {
+				void *np = realloc(l->poisons, (l->nr_poisons + 1) * sizeof *l->poisons);
+				if (!np)
+					return ox_errf(err, ENOMEM, "out of memory");
+				l->poisons = np;
+				if (!(l->poisons[l->nr_poisons].why = strdup(why)))
+					return ox_errf(err, ENOMEM, "out of memory");
+				l->poisons[l->nr_poisons++].insn = l->parts[p].base + r.insn_off / 8 - f->off;
+				ox_log("program '%s': CO-RE relocation #%u poisoned: %s", prog, i, why);
+			}
 		}
 	}
 	return 0;
@@ -665,17 +758,20 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 {
 	struct ox_instance *inst = calloc(1, sizeof *inst);
 	struct ox_linked *links = NULL;
-	struct ox_ksyms ks;
+	struct ox_btf_target tgt;	/* the kernel's BTF, read only if needed, freed below */
+	struct ox_core_session *sess = NULL;
+	struct ox_ksyms ks;		/* .ksyms and kallsyms: once per load */
 	int *need = NULL;
 	uint8_t *need_ext = NULL;
-	memset(&ks, 0, sizeof ks);	/* the kernel's BTF and kallsyms: once per load */
+	ox_btf_target_init(&tgt, o->btf_path, o->sysfs_btf_dir);
+	memset(&ks, 0, sizeof ks);
 	if (log)
 		*log = NULL;
 	if (!inst || !(inst->maps = calloc(obj->nr_maps + 1, sizeof *inst->maps)) ||
 	    !(inst->progs = calloc(o->nr_progs + 1, sizeof *inst->progs)) ||
 	    !(links = calloc(o->nr_progs + 1, sizeof *links)) ||
 	    !(need = calloc(obj->nr_maps + 1, sizeof *need)) ||
-	    !(need_ext = calloc(obj->nr_exts + 1, 1)) || ox_ksyms_init(&ks, obj, err)) {
+	    !(need_ext = calloc(obj->nr_exts + 1, 1)) || ox_ksyms_init(&ks, obj, &tgt, err)) {
 		ox_errf(err, ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -700,7 +796,7 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 		inst->progs[i].func = fi;
 		inst->progs[i].fd = -1;
 		inst->nr_progs++;
-		if (ox_link(obj, fi, &links[i], err) || check_core(obj, &links[i], err))
+		if (ox_link(obj, fi, &links[i], err) || apply_core(obj, &links[i], &tgt, &sess, err))
 			goto fail;
 		ox_link_each_relo(obj, &links[i], mark_needs, &ctx);
 	}
@@ -724,8 +820,11 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 	for (uint32_t i = 0; i < obj->nr_maps; i++)
 		if (need[i] && create_map(inst, (int)i, o, err))
 			goto fail;
+	ox_core_session_free(sess);
+	sess = NULL;
 	if (load_programs(inst, o, links, &ks, err, log) || fill_slots(inst, err))
 		goto fail;
+	ox_btf_target_release(&tgt);	/* 5+ MB: read only when a program needs it, freed after */
 	for (uint32_t i = 0; i < obj->nr_maps; i++) {	/* pins last: nothing to undo */
 		struct ox_inst_map *im = &inst->maps[i];
 		if (im->fd >= 0 && im->pin && !im->reused && ox_obj_pin(im->fd, im->pin)) {
@@ -741,7 +840,7 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 	free(links);
 	free(need);
 	free(need_ext);
-	ox_ksyms_release(&ks);	/* the kernel's BTF is 5+ MB: not kept past the load */
+	ox_ksyms_release(&ks);
 	return inst;
 fail:
 	for (uint32_t i = 0; links && i < o->nr_progs; i++)
@@ -750,6 +849,8 @@ fail:
 	free(need);
 	free(need_ext);
 	ox_ksyms_release(&ks);
+	ox_core_session_free(sess);
+	ox_btf_target_release(&tgt);
 	ox_instance_free(inst);
 	return NULL;
 }

@@ -252,6 +252,7 @@ function ox.close_all() end
 ---@field programs (oxlua.Program|string)[] non-empty
 ---@field maps? table<string, oxlua.MapOptions>|oxlua.MapSpec[] by name, or a list of ox.map/ox.perfmap entries
 ---@field globals? table<string, oxlua.Value> initial values by global name
+---@field btf? string BTF file for CO-RE relocations instead of the kernel's (wins over the group's)
 
 ---@class oxlua.Version
 ---@field name string? set to "version N" by ox.group when absent
@@ -259,6 +260,7 @@ function ox.close_all() end
 ---@field maps table<string, oxlua.MapOptions>
 ---@field handlers table<string, { fn: oxlua.Handler, opts: oxlua.HandlerOptions, lost: oxlua.LostHandler? }> from ox.perfmap entries
 ---@field globals table<string, oxlua.Value>
+---@field btf string?
 
 ---------------------------------------------------------------------------
 -- Groups
@@ -270,6 +272,7 @@ function ox.close_all() end
 ---@field pin_root? string for LIBBPF_PIN_BY_NAME maps (default /sys/fs/bpf)
 ---@field kconfig? string kernel config file for .kconfig externs
 ---@field log_size? integer initial verifier log size
+---@field btf? string BTF file (raw, or ELF with .BTF) for CO-RE relocations instead of the kernel's
 
 ---@class oxlua.Failure
 ---@field version string the version's name
@@ -292,6 +295,7 @@ function ox.close_all() end
 ---@field pin_root string?
 ---@field kconfig string?
 ---@field log_size integer?
+---@field btf string?
 ---@field version oxlua.Version? the loaded version
 ---@field instance oxlua.Instance? owns every fd while loaded
 ---@field programs table<string, oxlua.LoadedProgram>
@@ -572,6 +576,8 @@ function Loop:close() end
 ---@field kconfig? string
 ---@field log_level? integer
 ---@field log_size? integer
+---@field btf? string BTF file for CO-RE relocations instead of the kernel's
+---@field btf_dir? string directory in place of /sys/kernel/btf (vmlinux and module BTF)
 
 ---A parsed object.
 ---@class oxlua.Object
@@ -655,12 +661,14 @@ function core.open(path) end
 ---@return integer? errno
 function core.parse(bytes, name) end
 
----Validate a raw BTF blob; kinds counts the types of each kind.
+---Validate a raw BTF blob; kinds counts the types of each kind. With base,
+---bytes is a split BTF on top of it.
 ---@param bytes string
+---@param base? string raw base BTF (vmlinux for a module's BTF)
 ---@return { types: integer, size: integer, kinds: table<string, integer> }|nil info
 ---@return string? message
 ---@return integer? errno
-function core.btf(bytes) end
+function core.btf(bytes, base) end
 
 ---The BTF blob a load would hand a kernel lacking the capabilities set to
 ---false (func, func_global, datasec, qmark_datasec, float, decl_tag, type_tag,
@@ -690,6 +698,23 @@ function core.errname(errno) end
 ---@return integer code LINUX_KERNEL_VERSION
 ---@return string version e.g. "6.18.0"
 function core.kernel_version() end
+
+---@class oxlua.KernelType
+---@field id integer
+---@field kind string "struct", "enum", "int", ...
+---@field name string
+---@field size integer?
+---@field module string? the module whose BTF has it
+---@field members { name: string, bit_offset: integer, bitfield_size: integer, type: integer }[]? structs and unions
+---@field values table<string, integer>? enums
+
+---A type of the kernel's BTF (vmlinux, then modules) or of a BTF file.
+---@param spec string "struct foo", "union foo", "enum foo" or a plain name
+---@param opts? { btf: string?, btf_dir: string? }
+---@return oxlua.KernelType|nil type
+---@return string? message
+---@return integer? errno
+function core.kernel_type(spec, opts) end
 
 ---Offsets of members of a struct in the running kernel's BTF (one result
 ---per member; the BTF is parsed once). nil, message, errno if one is missing.

@@ -116,7 +116,7 @@ function M.version(t)
     argerror("version", "programs must be a non-empty list")
   end
   local v = setmetatable({
-    name = t.name, programs = {}, maps = {}, handlers = {}, globals = t.globals or {},
+    name = t.name, programs = {}, maps = {}, handlers = {}, globals = t.globals or {}, btf = t.btf,
   }, Version)
   for i, p in ipairs(t.programs) do v.programs[i] = as_program(p, i) end
   for k, o in pairs(t.maps or {}) do
@@ -140,6 +140,7 @@ function M.version(t)
     end
   end
   if type(v.globals) ~= "table" then argerror("version", "globals must be a table") end
+  if v.btf ~= nil and type(v.btf) ~= "string" then argerror("version", "btf must be a path") end
   return v
 end
 
@@ -175,13 +176,14 @@ function M.group(t)
   if type(versions) ~= "table" or #versions == 0 then
     argerror("group", "versions must be a non-empty list")
   end
+  if t.btf ~= nil and type(t.btf) ~= "string" then argerror("group", "btf must be a path") end
   for i, v in ipairs(versions) do
     if getmetatable(v) ~= Version then argerror("group", ("versions[%d] is not ox.version{...}"):format(i)) end
     v.name = v.name or ("version " .. i)
   end
   local g = setmetatable({
     blueprint = bp, versions = versions, pin_root = t.pin_root, kconfig = t.kconfig,
-    log_size = t.log_size, programs = {}, maps = {}, failures = {}, links = {},
+    log_size = t.log_size, btf = t.btf, programs = {}, maps = {}, failures = {}, links = {},
     readers = {}, handlers = {}, warnings = {},
   }, Group)
   g.globals = globals_proxy(g)
@@ -214,6 +216,7 @@ local function load_version(self, bp, v)
   return bp.object:load {
     programs = names, maps = v.maps, globals = v.globals,
     pin_root = self.pin_root, kconfig = self.kconfig, log_size = self.log_size,
+    btf = v.btf or self.btf,
   }
 end
 
