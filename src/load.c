@@ -53,6 +53,20 @@ static void memlock_hint(struct ox_err *err)
 		 "kernel charges BPF memory to it)", (unsigned long long)r.rlim_cur / 1024);
 }
 
+/* A map the kernel will not make that big: say what E2BIG/ENOMEM mean here. */
+static void size_hint(struct ox_err *err, uint32_t key, uint32_t value, uint32_t entries)
+{
+	size_t n = strlen(err->msg);
+	double mib = ((double)key + value) * entries / (1024.0 * 1024.0);
+	if (err->errnum == E2BIG)
+		snprintf(err->msg + n, sizeof err->msg - n, ": the map is too large for its type "
+			 "(a size or max_entries beyond the kernel's limits)");
+	else if (err->errnum == ENOMEM)
+		snprintf(err->msg + n, sizeof err->msg - n, ": the map (about %.0f MiB) needs more "
+			 "memory than the kernel could allocate or this process's memory cgroup "
+			 "allows", mib);
+}
+
 static int os_err(struct ox_err *err, int e, const char *fmt, const char *a, const char *what)
 {
 	char prefix[512];
@@ -217,7 +231,7 @@ static int make_map(struct ox_instance *inst, int idx, int inner_fd, struct ox_e
 	struct ox_mapdef *d = &inst->obj->maps[idx];
 	struct ox_inst_map *im = &inst->maps[idx];
 	union bpf_attr a;
-	int fd, with_btf;
+	int fd, with_btf, e;
 	memset(&a, 0, sizeof a);
 	a.map_type = im->type;
 	a.key_size = im->key_size;
@@ -250,7 +264,10 @@ static int make_map(struct ox_instance *inst, int idx, int inner_fd, struct ox_e
 		snprintf(what, sizeof what, "creating %s map (key %u, value %u, max_entries %u, "
 			 "flags 0x%x)", ox_map_type_name(im->type), im->key_size, im->value_size,
 			 im->max_entries, im->map_flags);
-		return os_err(err, errno, "map '%s'", d->name, what);
+		e = errno;
+		os_err(err, e, "map '%s'", d->name, what);
+		size_hint(err, im->key_size, im->value_size, im->max_entries);
+		return -1;
 	}
 	im->fd = fd;
 	return 0;

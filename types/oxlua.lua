@@ -68,6 +68,19 @@ function ox.perfmap(name, opts) end
 ---@return oxlua.KernelFeatures
 function ox.features() end
 
+---Why a file is unsafe to load code from (writable by group or others, owned
+---by another user, or in such a directory), or nil when it is safe.
+---@param path string
+---@return string|nil problem
+function ox.permission_problem(path) end
+
+---Turn permission checks on ox.blueprint(path) on or off; returns whether
+---they were on. While on, an unsafe object gives nil, "refusing to load ...".
+---@param on boolean
+---@param advice? string appended to refusals
+---@return boolean was_on
+function ox.check_permissions(on, advice) end
+
 ---Versions of a program set, tried in order by `group:load()`.
 ---@param t oxlua.GroupSpec
 ---@return oxlua.Group
@@ -773,6 +786,31 @@ function core.probe_fentry(fn) end
 ---Remove tracefs entries of oxlua processes that died.
 ---@return integer removed
 function core.cleanup_probes() end
+
+---@class oxlua.Stat
+---@field kind "file"|"dir"|"link"|"other"
+---@field mode integer permission bits (st_mode & 07777)
+---@field uid integer
+---@field gid integer
+
+---stat(2), or lstat(2) with nofollow.
+---@param path string
+---@param nofollow? boolean
+---@return oxlua.Stat|nil st
+---@return string? message
+---@return integer? errno
+function core.stat(path, nofollow) end
+
+---The absolute path with every symlink resolved.
+---@param path string
+---@return string|nil real
+---@return string? message
+---@return integer? errno
+function core.realpath(path) end
+
+---@return integer uid the real user id
+---@return integer euid the effective user id
+function core.uids() end
 
 ---@param uprobe? boolean uprobe entries instead of kprobe ones
 ---@param pid? integer only this process's
