@@ -75,7 +75,7 @@ inside() {
 	local log=/tmp/oxlua-matrix-tests.$$
 	rc=0
 	# shellcheck disable=SC2086 # the list is split into files
-	OXLUA_MATRIX=1 OXLUA_BUILD=$BUILD scripts/run-tests.sh $specs 2>&1 | tee "$log" || rc=$?
+	OXLUA_MATRIX=1 OXLUA_BUILD=$BUILD scripts/run-tests.sh --verbose $specs 2>&1 | tee "$log" || rc=$?
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)
 	rm -f "$log"
 	if [ -z "$summary" ]; then summary="no summary line"; rc=1; fi
@@ -245,7 +245,7 @@ EOF
 		-chardev socket,id=vfs,path="$sock" -device vhost-user-fs-pci,chardev=vfs,tag=hostroot \
 		-kernel "$dir/root/boot/vmlinuz-$rel" -initrd "$dir/initramfs.cpio.gz" \
 		-append "console=ttyS0 loglevel=4 panic=-1 oxlua.env=$env" </dev/null 2>&1 |
-		tr -d '\r' | tee "$log" | sed -u "s/^/[$rel] /" || rc=$?
+		sed -u 's/\r$//' | tee "$log" | sed -u "s/^/[$rel] /" || rc=$?
 	rc=${PIPESTATUS[0]}
 	kill "$vpid" 2>/dev/null || true
 	wait "$vpid" 2>/dev/null || true
