@@ -198,6 +198,15 @@ make_initramfs() {
 	(cd "$ir" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$dir/initramfs.cpio.gz"
 }
 
+# After `timeout` ended a run: a result line naming the last test that ended.
+timed_out() {
+	local rc=$1 log=$2 last
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		last=$(grep -a -E '^(ok|FAIL|skip) ' "$log" | tail -n 1 | sed 's/^[a-zA-Z]* *//' || true)
+		echo "oxlua-matrix-result: FAIL timed out after ${MATRIX_TIMEOUT:-720} s (last test to end: ${last:-none})" >>"$log"
+	fi
+}
+
 declare -a RESULTS=()
 failed=0
 total=0
@@ -250,16 +259,17 @@ EOF
 	kill "$vpid" 2>/dev/null || true
 	wait "$vpid" 2>/dev/null || true
 	rm -f "$sock"
-	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		echo "oxlua-matrix-result: FAIL timed out after ${MATRIX_TIMEOUT:-720} s" >>"$log"
-	fi
+	timed_out "$rc" "$log"
 	record "$rel" qemu "$log" "$start" "$rc"
 }
 
 run_host() {
 	local log=$M/host.log start rc=0
 	start=$(date +%s)
-	"$0" --inside host auto 2>&1 | tee "$log" | sed -u "s/^/[host] /" || rc=$?
+	timeout -k 10 "${MATRIX_TIMEOUT:-720}" "$0" --inside host auto 2>&1 | tee "$log" |
+		sed -u "s/^/[host] /" || rc=$?
+	rc=${PIPESTATUS[0]}
+	timed_out "$rc" "$log"
 	record "$(uname -r)" host "$log" "$start" "$rc"
 }
 
