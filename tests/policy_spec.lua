@@ -40,7 +40,7 @@ end
 
 describe("the default policy #root", function()
   it("shows execs with pid, ppid, uid, comm, filename and args, and says which version it chose", function()
-    local out, err, code = run_policy("--duration 1.5", "bash -c '/bin/echo oxlua-marker-$$ second-arg; true'")
+    local out, err, code = run_policy("--duration 3", "bash -c '/bin/echo oxlua-marker-$$ second-arg; true'")
     assert.equal(0, code)
     -- kprobe, fentry, tracepoint: the first this kernel takes
     local f = ox.features()
@@ -64,7 +64,7 @@ describe("the default policy #root", function()
   end)
 
   it("prints JSON lines with --json", function()
-    local out = run_policy("--json --duration 1.5", "/bin/echo json-marker")
+    local out = run_policy("--json --duration 3", "/bin/echo json-marker")
     local line = out:match('[^\n]*"filename":"/bin/echo"[^\n]*')
     assert.truthy(line, out)
     assert.matches('"args":%["/bin/echo","json%-marker"%]', line)
