@@ -243,12 +243,13 @@ EXPECT='$expect'
 TEST_MODULES='$TEST_MODULES'
 EOF
 	rm -f "$sock"
+	# (qemu stays in the terminal's process group, so Ctrl-C ends it too)
 	/usr/lib/qemu/virtiofsd --socket-path="$sock" -o source=/ -o sandbox=chroot \
 		-o cache=auto -o log_level=err >"$dir/virtiofsd.log" 2>&1 &
 	vpid=$!
 	for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 	start=$(date +%s)
-	timeout -k 10 "${MATRIX_TIMEOUT:-720}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 \
+	timeout --foreground -k 10 "${MATRIX_TIMEOUT:-720}" qemu-system-x86_64 -accel tcg -cpu max -smp 2 \
 		-m "${MATRIX_MEM:-2G}" -display none -serial stdio -monitor none -no-reboot \
 		-object memory-backend-memfd,id=mem,size="${MATRIX_MEM:-2G}",share=on -numa node,memdev=mem \
 		-chardev socket,id=vfs,path="$sock" -device vhost-user-fs-pci,chardev=vfs,tag=hostroot \
