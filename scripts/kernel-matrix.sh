@@ -71,7 +71,7 @@ inside() {
 	specs=${MATRIX_SPECS:-$(default_specs)}
 	if [ "$expect" = auto ]; then expect=$(expected_version); fi
 	echo "oxlua-matrix: kernel $(uname -r) ($label), specs: $specs"
-	echo "oxlua-matrix: heavy tests are skipped (OXLUA_MATRIX=1)"
+	echo "oxlua-matrix: OXLUA_MATRIX=1: the million-event runs are skipped, the attach leak check does 100 cycles"
 	local log=/tmp/oxlua-matrix-tests.$$
 	rc=0
 	# shellcheck disable=SC2086 # the list is split into files
@@ -97,6 +97,8 @@ inside() {
 	elif ! grep -q "/bin/echo oxlua-matrix-exec-$$" "$out"; then
 		policy="no exec line for /bin/echo oxlua-matrix-exec-$$"
 		head -n 5 "$out" | sed 's/^/oxlua-matrix:   out: /'
+	else
+		grep -m 1 "/bin/echo oxlua-matrix-exec-$$" "$out" | sed 's/^/oxlua-matrix:   exec seen: /'
 	fi
 	rm -f "$out" "$err"
 	if [ "$policy" = ok ]; then
