@@ -5,6 +5,8 @@
 #                   runs another; ARGS=--json for JSON lines; needs root)
 #   make test       the whole suite against the running kernel (needs root)
 #   make test-asan  the suite with the engine built with ASan + UBSan
+#   make kernel-matrix  the kernel tests on Debian's 6.1 kernel under qemu and on
+#                   the running kernel, one result line per kernel (needs root)
 #   make inspect F=obj.o
 #
 # Missing build dependencies are installed by scripts/setup.sh (Debian).
@@ -137,6 +139,10 @@ test: all
 test-asan:
 	$(MAKE) BUILD=build-asan SANITIZE=1 test
 
+# scripts/kernel-matrix.sh: MATRIX_SPECS, MATRIX_KERNELS, MATRIX_TIMEOUT, MATRIX_HOST.
+kernel-matrix: all
+	OXLUA_BUILD=$(BUILD) scripts/kernel-matrix.sh
+
 clean:
 	rm -rf build build-asan
 
@@ -180,7 +186,7 @@ uninstall:
 	for d in lib/lua/5.4/oxlua share/lua/5.4/oxlua share/oxlua/types share/oxlua; do \
 		rmdir "$(DESTDIR)$(PREFIX)/$$d" 2>/dev/null || true; done
 
-.PHONY: all bpf testbins examples run inspect test test-asan clean install uninstall
+.PHONY: all bpf testbins examples run inspect test test-asan kernel-matrix clean install uninstall
 
 # Benchmarks (bench/README.md): oxlua's readers against libbpf's, measured side
 # by side. Only the reference consumer under bench/ links libbpf.

@@ -550,7 +550,8 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 	struct ox_object *obj = inst->obj;
 	const struct ox_func *f = &obj->funcs[ip->func];
 	union bpf_attr a;
-	uint32_t size = o->log_size ? o->log_size : LOG_MIN;
+	/* 6.1 refuses a log buffer under 128 bytes with EINVAL (6.18 takes it) */
+	uint32_t size = o->log_size > 128 ? o->log_size : o->log_size ? 128 : LOG_MIN;
 	char *log = NULL;
 	int fd, e;
 	memset(&a, 0, sizeof a);

@@ -198,7 +198,9 @@ describe("loading #root", function()
       assert.equal(13, errno)
       assert.matches("version 'only': program 'unchecked_read' %(xdp%): loading: EACCES", err)
       assert.matches("invalid access to packet", err)
-      assert.matches("bad%.bpf%.c:13", err)
+      assert.matches("\n *; int value = %*%(int %*%)%(data %+ 64%);", err) -- the source line
+      -- newer kernels add its file and line (6.18 does, 6.1 does not)
+      if err:match("; void %*data = .- @ ") then assert.matches("data %+ 64%); @ bad%.bpf%.c:13\n", err) end
       assert.matches("processed %d+ insns", g.failures[1].log)
       assert.equal(g.failures[1].log, g.verifier_log)
     end)

@@ -31,7 +31,7 @@ struct {
 
 /* 0 tracepoint, 1 raw_tp, 2 uprobe, 3 uretprobe, 4 lib uprobe, 5 perf_event,
  * 6 xdp, 7 tc ingress, 8 cgroup egress, 9 socket, 10 kprobe, 11 produced
- * perf, 12 produced ring, 13 ring drops */
+ * perf, 12 produced ring, 13 ring drops, 14 fentry */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 16);
@@ -158,8 +158,25 @@ int kp_open(void *ctx)
 	return 0;
 }
 
+/* the same count as kp_open, for one process's getppid() calls */
+SEC("kprobe/__x64_sys_getppid")
+int kp_getppid(void *ctx)
+{
+	if (mine())
+		bump(10);
+	return 0;
+}
+
 SEC("fentry/do_unlinkat")
 int fentry_unlink(void *ctx)
 {
+	return 0;
+}
+
+SEC("fentry/__do_sys_getppid")
+int fentry_getppid(void *ctx)
+{
+	if (mine())
+		bump(14);
 	return 0;
 }
