@@ -212,9 +212,7 @@ describe("attach #root", function()
     local frame = string.rep("\255", 6) .. "\2\0\0\0\0\1" .. "\136\181" .. string.rep("x", 50)
 
     setup(function()
-      assert(h.sh(("ip link add %s type veth peer name %s"):format(A, B)))
-      h.sh(("sysctl -w net.ipv6.conf.%s.disable_ipv6=1 net.ipv6.conf.%s.disable_ipv6=1"):format(A, B))
-      assert(h.sh(("ip link set %s up && ip link set %s up"):format(A, B)))
+      h.veth(A, B)
     end)
     teardown(function() h.sh("ip link del " .. A) end)
 

@@ -14,12 +14,7 @@ local function emitter(pid, emit, maps)
   return g
 end
 
--- Poll until cond() or the timeout (seconds).
-local function poll_until(cond, timeout)
-  local deadline = ox.core.now() + timeout
-  while not cond() and ox.core.now() < deadline do ox.poll(20) end
-  return cond()
-end
+local poll_until = h.poll_until
 
 -- The million-event runs take minutes under emulation: `make kernel-matrix`
 -- (OXLUA_MATRIX=1) skips them on every kernel it runs, saying so.

@@ -30,11 +30,7 @@ local function reset_peak()
   f:close()
 end
 
-local function poll_until(cond, timeout)
-  local deadline = ox.core.now() + timeout
-  while not cond() and ox.core.now() < deadline do ox.poll(20) end
-  return cond()
-end
+local poll_until = h.poll_until
 
 -- The misbehaviours, by name: each returns a handler body for event number i.
 local bodies = {

@@ -76,8 +76,7 @@ describe("hostile conditions #root", function()
     local tag = h.pid() % 100000
     local A, B = "oxh" .. tag .. "a", "oxh" .. tag .. "b"
     local function make()
-      assert(h.sh(("ip link add %s type veth peer name %s"):format(A, B)))
-      assert(h.sh(("ip link set %s up && ip link set %s up"):format(A, B)))
+      h.veth(A, B, true)
     end
     before_each(make)
     after_each(function() h.sh("ip link del " .. A) end)

@@ -29,11 +29,7 @@ local function rss_kib()
   error("no VmRSS in /proc/self/status")
 end
 
-local function poll_until(cond, timeout)
-  local deadline = ox.core.now() + timeout
-  while not cond() and ox.core.now() < deadline do ox.poll(20) end
-  return cond()
-end
+local poll_until = h.poll_until
 
 describe("soak #root", function()
   local tag = h.pid() % 100000
@@ -41,9 +37,7 @@ describe("soak #root", function()
   local frame = string.rep("\255", 6) .. "\2\0\0\0\0\1" .. "\136\181" .. string.rep("x", 50)
 
   setup(function()
-    assert(h.sh(("ip link add %s type veth peer name %s"):format(A, B)))
-    h.sh(("sysctl -w net.ipv6.conf.%s.disable_ipv6=1 net.ipv6.conf.%s.disable_ipv6=1"):format(A, B))
-    assert(h.sh(("ip link set %s up && ip link set %s up"):format(A, B)))
+    h.veth(A, B)
   end)
   teardown(function() h.sh("ip link del " .. A) end)
 

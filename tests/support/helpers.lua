@@ -135,4 +135,22 @@ function M.output(cmd)
   return out
 end
 
+-- Poll the oxlua loop until cond() holds or timeout seconds pass; returns cond().
+function M.poll_until(cond, timeout)
+  local ox = require "oxlua"
+  local deadline = ox.core.now() + timeout
+  while not cond() and ox.core.now() < deadline do ox.poll(20) end
+  return cond()
+end
+
+-- Create the veth pair A <-> B, both up (IPv6 off unless keep_ipv6, so the
+-- kernel sends no frames of its own). Remove it with `ip link del A`.
+function M.veth(A, B, keep_ipv6)
+  assert(M.sh(("ip link add %s type veth peer name %s"):format(A, B)))
+  if not keep_ipv6 then
+    M.sh(("sysctl -w net.ipv6.conf.%s.disable_ipv6=1 net.ipv6.conf.%s.disable_ipv6=1"):format(A, B))
+  end
+  assert(M.sh(("ip link set %s up && ip link set %s up"):format(A, B)))
+end
+
 return M
