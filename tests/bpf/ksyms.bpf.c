@@ -154,10 +154,13 @@ int ct_xdp(struct xdp_md *ctx)
 	ct_opts_size = bpf_core_type_size(struct bpf_ct_opts);
 	ct = bpf_xdp_ct_lookup(ctx, &tup, sizeof tup.ipv4, &opts,
 			       bpf_core_type_size(struct bpf_ct_opts));
-	ct_found = ct != 0;
 	ct_error = opts.error;
-	if (ct)
-		bpf_ct_release(ct);
+	if (ct) {		/* one test of ct: 6.1 would follow a second's */
+		bpf_ct_release(ct);	/* impossible branch and find a leak */
+		ct_found = 1;
+	} else {
+		ct_found = 0;
+	}
 	return XDP_PASS;
 }
 
@@ -174,10 +177,13 @@ int ct_tc(struct __sk_buff *skb)
 	opts.l4proto = IPPROTO_TCP;
 	ct = bpf_skb_ct_lookup(skb, &tup, sizeof tup.ipv4, &opts,
 			       bpf_core_type_size(struct bpf_ct_opts));
-	ct_tc_found = ct != 0;
 	ct_tc_error = opts.error;
-	if (ct)
+	if (ct) {
 		bpf_ct_release(ct);
+		ct_tc_found = 1;
+	} else {
+		ct_tc_found = 0;
+	}
 	return 0;
 }
 
