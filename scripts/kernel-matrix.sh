@@ -173,8 +173,9 @@ fetch_kernel() {
 # Modules the guest needs before it can mount the shared root, in load order
 # (each is skipped where the kernel has it built in).
 BOOT_MODULES="virtio_pci virtiofs overlay"
-# Modules the tests use (veth pairs, clsact and tc filters), loaded at boot.
-TEST_MODULES="veth sch_ingress cls_bpf act_bpf"
+# Modules the tests use (veth pairs, clsact and tc filters; nf_conntrack for
+# kfuncs and CO-RE in a module's BTF), loaded at boot.
+TEST_MODULES="veth sch_ingress cls_bpf act_bpf nf_conntrack"
 
 make_initramfs() {
 	local dir=$1 rel=$2 ir m f mods

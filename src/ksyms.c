@@ -67,6 +67,15 @@ static int module_fd(struct ox_ksyms *ks, const char *module, struct ox_err *err
 	return fd;
 }
 
+/* The name of the module whose BTF object fd is (opened by module_fd). */
+static const char *module_of(const struct ox_ksyms *ks, int fd)
+{
+	for (uint32_t i = 0; i < ks->nr_mod_fds; i++)
+		if (ks->mod_fds[i] == fd)
+			return ks->mod_names[i];
+	return "?";
+}
+
 int ox_ksym_find(struct ox_ksyms *ks, const char *name, int kind, const struct btf **btf,
 		 uint32_t *id, int *obj_fd, struct ox_err *err)
 {
@@ -254,8 +263,8 @@ static int resolve_typed(struct ox_ksyms *ks, const struct ox_object *obj, uint3
 	r->set = 1;
 	r->btf_id = id;
 	r->obj_fd = fd;
-	ox_log("extern '%s' (.ksyms): kernel BTF %s [%u]", x->name,
-	       x->is_func ? "FUNC" : "VAR", id);
+	ox_log("extern '%s' (.ksyms): kernel BTF %s [%u]%s%s", x->name,
+	       x->is_func ? "FUNC" : "VAR", id, fd ? " of module " : "", fd ? module_of(ks, fd) : "");
 	return 0;
 }
 

@@ -236,6 +236,35 @@ describe("CO-RE with module BTF #root", function()
   end)
 end)
 
+-- A real module's BTF, where the kernel has one: veth is a module on
+-- Debian's kernels (make kernel-matrix loads it), built in or absent here.
+describe("CO-RE against a real module's BTF #root", function()
+  local veth_btf = ox.core.stat("/sys/kernel/btf/veth")
+  local test = veth_btf and it or function(name)
+    pending(name .. " (no /sys/kernel/btf/veth: veth is not a module with BTF on this kernel)")
+  end
+
+  test("finds struct veth_priv in the veth module's BTF and relocates against it", function()
+    local t = assert(ox.core.kernel_type("struct veth_priv"))
+    assert.equal("veth", t.module)
+    assert.truthy(t.id > ox.core.btf(h.read("/sys/kernel/btf/vmlinux")).types, t.id)
+    local headroom
+    for _, m in ipairs(t.members) do
+      if m.name == "requested_headroom" then headroom = m.bit_offset // 8 end
+    end
+    assert.truthy(headroom)
+    local bp = ox.blueprint(h.obj("core"))
+    local inst, err = bp.object:load { programs = { "core_kmodule" } }
+    assert(inst, err)
+    finally(function() inst:close() end)
+    assert.equal(0, inst:program("core_kmodule"):test_run { data = PKT }.retval)
+    assert.equal(1, inst:global("veth_exists"))
+    assert.equal(t.size, inst:global("veth_size"))
+    assert.equal(headroom, inst:global("veth_headroom_off"))
+    assert.equal(0, inst:global("veth_nope_exists"))
+  end)
+end)
+
 describe("CO-RE bitfields against a BTF file #root", function()
   local TARGET = h.obj("core_target")
   local VALUES = { a = 5, b = -13, c = 4000, d = -200, e = 0x9876543210, plain = -123456, small = 0x12345 }

@@ -722,7 +722,7 @@ function core.kernel_version() end
 ---@field values table<string, integer>? enums
 
 ---A type of the kernel's BTF (vmlinux, then modules) or of a BTF file.
----@param spec string "struct foo", "union foo", "enum foo" or a plain name
+---@param spec string "struct foo", "union foo", "enum foo" or a plain name (any kind: func for kfuncs, var, typedef...)
 ---@param opts? { btf: string?, btf_dir: string? }
 ---@return oxlua.KernelType|nil type
 ---@return string? message

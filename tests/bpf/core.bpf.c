@@ -93,6 +93,26 @@ int core_module(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/* A type of a real module, veth (drivers/net/veth.c's private struct, in no
+ * header): resolved in the veth module's BTF where veth is a module. The
+ * flavour keeps it apart from a vmlinux.h made where veth is built in. */
+struct veth_priv___ox {
+	unsigned int requested_headroom;
+} __attribute__((preserve_access_index));
+struct ox_veth_nope___ox { int x; } __attribute__((preserve_access_index));
+
+__u64 veth_exists, veth_size, veth_headroom_off, veth_nope_exists = 1;
+
+SEC("classifier")	/* a section of its own: tests patch the xdp and tc ones */
+int core_kmodule(struct __sk_buff *skb)
+{
+	veth_exists = bpf_core_type_exists(struct veth_priv___ox);
+	veth_size = bpf_core_type_size(struct veth_priv___ox);
+	veth_headroom_off = bpf_core_field_offset(struct veth_priv___ox, requested_headroom);
+	veth_nope_exists = bpf_core_type_exists(struct ox_veth_nope___ox);
+	return 0;
+}
+
 /* TYPE_EXISTS records the test rewrites into TYPE_MATCHES. */
 __u64 list_matches, list_ox_matches;
 
