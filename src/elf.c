@@ -100,6 +100,10 @@ static int read_sections(struct ox_elf *elf, const uint8_t *img, size_t size, st
 			return ox_errf(err, 0, "section '%s': offset %lu + size %lu is past the end "
 				       "of the file (%zu bytes)", s->name, (unsigned long)s->sh.sh_offset,
 				       (unsigned long)s->sh.sh_size, size);
+		/* instructions are read in place: struct bpf_insn needs alignment */
+		if ((s->sh.sh_flags & SHF_EXECINSTR) && s->sh.sh_offset % 8)
+			return ox_errf(err, 0, "section '%s': code at file offset %lu is not 8-byte "
+				       "aligned", s->name, (unsigned long)s->sh.sh_offset);
 		s->data = img + s->sh.sh_offset;
 	}
 	return 0;
@@ -208,7 +212,8 @@ static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_er
 		if (!f->known)	/* (def.target points into f->sec_name) */
 			f->def.target = "", f->def.kind = "";
 	}
-	qsort(obj->funcs, obj->nr_funcs, sizeof *obj->funcs, cmp_func);
+	if (obj->nr_funcs)
+		qsort(obj->funcs, obj->nr_funcs, sizeof *obj->funcs, cmp_func);
 	for (uint32_t i = 0; i < obj->nr_funcs; i++) {
 		struct ox_func *f = &obj->funcs[i];
 		if (f->cnt == 0) {	/* size missing: runs to the next function or the end */
@@ -217,6 +222,8 @@ static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_er
 				end = obj->funcs[i + 1].off;
 			f->cnt = end - f->off;
 		}
+		if (f->cnt == 0)
+			return ox_errf(err, 0, "function '%s' has no instructions", f->name);
 		if (f->cnt > OX_MAX_PROG_INSNS)
 			return ox_errf(err, 0, "function '%s': %u instructions (limit %u)", f->name,
 				       f->cnt, OX_MAX_PROG_INSNS);

@@ -159,3 +159,16 @@ describe("bogus BTF alone", function()
     assert.equal("BTF: type 1 references type 7 out of range (max 1)", err)
   end)
 end)
+
+describe("limits and overflow checks", function()
+  it("rejects code at a misaligned file offset", function()
+    fails(h.patch(kitchen, by.xdp.hdr + h.SH.offset, "<I8", by.xdp.offset + 4),
+      "section 'xdp': code at file offset %d+ is not 8%-byte aligned")
+  end)
+
+  it("rejects a function without instructions", function()
+    local sym = h.symbol(kitchen, "xdp_outer")
+    local b = h.patch(kitchen, sym + h.SYM.value, "<I8", by.xdp.size)
+    fails(h.patch(b, sym + h.SYM.size, "<I8", 0), "function 'xdp_outer' has no instructions")
+  end)
+end)

@@ -51,6 +51,18 @@ end
 -- Offsets of fields inside a section header.
 M.SH = { name = 0, type = 4, flags = 8, offset = 24, size = 32, link = 40, info = 44, entsize = 56 }
 
+-- File offset of the symbol table entry (Elf64_Sym) of the symbol named name.
+M.SYM = { name = 0, info = 4, shndx = 6, value = 8, size = 16 }
+function M.symbol(bytes, name)
+  local _, by = M.sections(bytes)
+  local symtab, strtab = by[".symtab"], by[".strtab"]
+  for off = symtab.offset, symtab.offset + symtab.size - 24, 24 do
+    local n = string.unpack("<I4", bytes, off + 1)
+    if bytes:match("^[^%z]*", strtab.offset + n + 1) == name then return off end
+  end
+  error("no symbol " .. name)
+end
+
 -- Parse a blueprint from bytes, returning (bp, err).
 function M.parse(bytes, name)
   local ox = require "oxlua"
