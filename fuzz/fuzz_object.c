@@ -124,6 +124,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ox_link_each_relo(obj, &l, each_relo, &w);
 		ox_linked_free(&l);
 	}
+	if (obj->kconfig_map >= 0) {	/* the .kconfig values, from an empty config */
+		uint8_t *buf = calloc(1, obj->kconfig_size);
+		CHECK(obj->kconfig_size == obj->maps[obj->kconfig_map].value_size);
+		if (buf)
+			(void)ox_kconfig_fill(obj, buf, "/dev/null", &err);
+		free(buf);
+	}
 	if (obj->btf) {	/* what the loader sends to an old kernel */
 		struct btf_kernel_caps none = { 0 };
 		size_t n;

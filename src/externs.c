@@ -17,8 +17,15 @@ static int classify(struct ox_object *obj, struct ox_extern *x, struct ox_err *e
 	int align = btf_align(btf, x->type);
 	if (!t || size <= 0 || align <= 0)
 		return ox_errf(err, 0, "extern '%s': type has no usable size", x->name);
+	if (size > OX_MAX_KCONFIG_SIZE)
+		return ox_errf(err, 0, "extern '%s': %lld bytes, larger than the %u byte limit of "
+			       ".kconfig", x->name, (long long)size, OX_MAX_KCONFIG_SIZE);
 	x->size = (uint32_t)size;
 	x->align = (uint32_t)align;
+	if ((btf_kind(t) == BTF_KIND_INT || btf_kind(t) == BTF_KIND_ENUM) &&
+	    size != 1 && size != 2 && size != 4 && size != 8)
+		return ox_errf(err, 0, "extern '%s': %lld-byte integer (expected 1, 2, 4 or 8 bytes)",
+			       x->name, (long long)size);
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT: {
 		uint32_t enc = BTF_INT_ENCODING(btf_int_word(t));

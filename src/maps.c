@@ -451,14 +451,17 @@ static int kconfig_off(void *vctx, const char *name, uint32_t *off)
 static int kconfig_map(struct ox_object *obj, struct ox_err *err)
 {
 	struct ox_mapdef *m;
-	uint32_t size = 0;
+	uint64_t size = 0;	/* each extern is at most OX_MAX_KCONFIG_SIZE: no overflow */
 	for (uint32_t i = 0; i < obj->nr_exts; i++) {
 		struct ox_extern *x = &obj->exts[i];
 		if (!x->is_kconfig)
 			continue;
 		size = (size + x->align - 1) / x->align * x->align;
-		x->off = size;
+		x->off = (uint32_t)size;
 		size += x->size;
+		if (size > OX_MAX_KCONFIG_SIZE)
+			return ox_errf(err, 0, "extern '%s': .kconfig externs take more than %u bytes",
+				       x->name, OX_MAX_KCONFIG_SIZE);
 	}
 	if (!size)
 		return 0;
@@ -467,14 +470,14 @@ static int kconfig_map(struct ox_object *obj, struct ox_err *err)
 	m->kind = OX_MAP_KCONFIG;
 	m->type = BPF_MAP_TYPE_ARRAY;
 	m->key_size = 4;
-	m->value_size = size;
+	m->value_size = (uint32_t)size;
 	m->max_entries = 1;
 	m->map_flags = BPF_F_RDONLY_PROG;
 	m->sec = -1;
 	obj->kconfig_map = (int)(m - obj->maps);
-	obj->kconfig_size = size;
+	obj->kconfig_size = (uint32_t)size;
 	if (obj->btf && (m->datasec = btf_find_datasec(obj->btf, ".kconfig"))) {
-		if (btf_fixup_datasec(obj->btf, m->datasec, size, kconfig_off, obj, err))
+		if (btf_fixup_datasec(obj->btf, m->datasec, (uint32_t)size, kconfig_off, obj, err))
 			return ox_errprefix(err, "section '.kconfig'");
 		/* The kernel rejects extern linkage: the variables now live in a map. */
 		for (uint32_t i = 0; i < obj->nr_exts; i++)

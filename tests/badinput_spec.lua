@@ -171,4 +171,24 @@ describe("limits and overflow checks", function()
     local b = h.patch(kitchen, sym + h.SYM.value, "<I8", by.xdp.size)
     fails(h.patch(b, sym + h.SYM.size, "<I8", 0), "function 'xdp_outer' has no instructions")
   end)
+
+  it("rejects .kconfig externs of impossible sizes", function()
+    local recs = h.btf_records(kitchen, by[".BTF"].offset)
+    local int, arr
+    for _, r in ipairs(recs) do
+      if r.kind == 1 and r.name == "int" then int = r end
+      if r.kind == 3 and string.unpack("<I4", kitchen, r.off + 20 + 1) == 16 and
+        recs[string.unpack("<I4", kitchen, r.off + 12 + 1)].name == "char" then arr = r end
+    end
+    -- a 16-byte int (valid BTF, but not a value the loader can write)
+    local b = h.patch(kitchen, int.off + 8, "<I4", 16)
+    fails(h.patch(b, int.off + 12, "<I4", (1 << 24) | 128),
+      "extern 'CONFIG_HZ': 16%-byte integer %(expected 1, 2, 4 or 8 bytes%)")
+    -- char CONFIG_LOCALVERSION[16] grown to 2 GiB
+    fails(h.patch(kitchen, arr.off + 20, "<I4", 0x7fffffff),
+      "extern 'CONFIG_LOCALVERSION': 2147483647 bytes, larger than the 1048576 byte limit of %.kconfig")
+    -- each within the limit, together over it
+    fails(h.patch(kitchen, arr.off + 20, "<I4", 1 << 20),
+      "extern '[%w_]+': %.kconfig externs take more than 1048576 bytes")
+  end)
 end)
