@@ -55,6 +55,9 @@ int ox_elf_each_rel(const struct ox_elf *elf, int target, ox_rel_fn fn, void *ct
 			return ox_errf(err, 0, "section '%s': sh_entsize %lu, expected %zu",
 				       s->name, (unsigned long)s->sh.sh_entsize, sizeof(Elf64_Rel));
 		n = s->size / sizeof(Elf64_Rel);
+		if (n > OX_MAX_RELOS)
+			return ox_errf(err, 0, "section '%s': %zu relocations (limit %u)", s->name, n,
+				       OX_MAX_RELOS);
 		for (size_t j = 0; j < n; j++) {
 			GElf_Rel rel;
 			memcpy(&rel, s->data + j * sizeof(Elf64_Rel), sizeof rel);
@@ -249,13 +252,23 @@ static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_er
 	return 0;
 }
 
-/* The function of section sec that holds instruction idx, -1. */
-static int func_at(const struct ox_object *obj, int sec, uint64_t idx)
+/* The function of section sec that holds instruction idx, -1. Functions are
+ * sorted by (section, offset) and do not overlap: a binary search. */
+int ox_object_func_at(const struct ox_object *obj, int sec, uint64_t idx)
 {
-	for (uint32_t i = 0; i < obj->nr_funcs; i++) {
-		const struct ox_func *f = &obj->funcs[i];
+	uint32_t lo = 0, hi = obj->nr_funcs;
+	while (lo < hi) {	/* first function after (sec, idx) */
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct ox_func *f = &obj->funcs[mid];
+		if (f->sec < sec || (f->sec == sec && f->off <= idx))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0) {
+		const struct ox_func *f = &obj->funcs[lo - 1];
 		if (f->sec == sec && idx >= f->off && idx < (uint64_t)f->off + f->cnt)
-			return (int)i;
+			return (int)(lo - 1);
 	}
 	return -1;
 }
@@ -280,11 +293,14 @@ static int find_map_at(const struct ox_object *obj, int sec, uint64_t off, int d
 
 static int add_relo(struct ox_func *f, const struct ox_relo *r, struct ox_err *err)
 {
-	struct ox_relo *p = realloc(f->relos, (f->nr_relos + 1) * sizeof *p);
-	if (!p)
-		return ox_errf(err, ENOMEM, "out of memory");
-	f->relos = p;
-	p[f->nr_relos++] = *r;
+	uint32_t n = f->nr_relos;
+	if ((n & (n - 1)) == 0) {	/* 0, 1, 2, 4, ...: grow to double */
+		struct ox_relo *p = realloc(f->relos, (n ? 2 * (size_t)n : 1) * sizeof *p);
+		if (!p)
+			return ox_errf(err, ENOMEM, "out of memory");
+		f->relos = p;
+	}
+	f->relos[f->nr_relos++] = *r;
 	return 0;
 }
 
@@ -307,7 +323,7 @@ static int code_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *er
 		return ox_errf(err, 0, "section '%s': relocation %zu at offset %lu is past the "
 			       "section's end (%zu bytes)", s->name, i, (unsigned long)rel->r_offset,
 			       s->size);
-	fi = func_at(obj, c->sec, idx);
+	fi = ox_object_func_at(obj, c->sec, idx);
 	if (fi < 0)
 		return ox_errf(err, 0, "section '%s': relocation %zu at offset %lu is outside "
 			       "every function", s->name, i, (unsigned long)rel->r_offset);
@@ -383,6 +399,12 @@ static int code_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *er
 		       "which is neither maps nor data", f->name, sname, elf->secs[shndx].name);
 }
 
+static int cmp_relo(const void *a, const void *b)
+{
+	const struct ox_relo *x = a, *y = b;
+	return x->insn < y->insn ? -1 : x->insn > y->insn;
+}
+
 static int collect_relos(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
 {
 	for (size_t i = 1; i < elf->nr_secs; i++) {
@@ -392,6 +414,17 @@ static int collect_relos(struct ox_object *obj, struct ox_elf *elf, struct ox_er
 			continue;
 		if (ox_elf_each_rel(elf, (int)i, code_rel, &c, err))
 			return -1;
+	}
+	/* Sorted by instruction, for the linker's binary search; an instruction
+	 * takes one relocation (so a function has at most one per instruction). */
+	for (uint32_t i = 0; i < obj->nr_funcs; i++) {
+		struct ox_func *f = &obj->funcs[i];
+		if (f->nr_relos > 1)
+			qsort(f->relos, f->nr_relos, sizeof *f->relos, cmp_relo);
+		for (uint32_t j = 1; j < f->nr_relos; j++)
+			if (f->relos[j].insn == f->relos[j - 1].insn)
+				return ox_errf(err, 0, "function '%s': two relocations at instruction %u",
+					       f->name, f->relos[j].insn);
 	}
 	return 0;
 }

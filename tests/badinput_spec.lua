@@ -172,6 +172,21 @@ describe("limits and overflow checks", function()
     fails(h.patch(b, sym + h.SYM.size, "<I8", 0), "function 'xdp_outer' has no instructions")
   end)
 
+  it("rejects two relocations of one instruction", function()
+    local rel = by[".relxdp"]
+    local first = kitchen:sub(rel.offset + 1, rel.offset + 16)
+    fails(kitchen:sub(1, rel.offset + 16) .. first .. kitchen:sub(rel.offset + 33),
+      "function 'xdp_main': two relocations at instruction %d+")
+  end)
+
+  it("limits the relocations of a section", function()
+    local n = (1 << 20) + 1
+    local b = kitchen .. string.rep("\0", n * 16)
+    b = h.patch(b, by[".relxdp"].hdr + h.SH.offset, "<I8", #kitchen)
+    fails(h.patch(b, by[".relxdp"].hdr + h.SH.size, "<I8", n * 16),
+      "section '%.relxdp': 1048577 relocations %(limit 1048576%)")
+  end)
+
   it("rejects .kconfig externs of impossible sizes", function()
     local recs = h.btf_records(kitchen, by[".BTF"].offset)
     local int, arr
