@@ -144,7 +144,8 @@ static int data_sym_off(void *vctx, const char *name, uint32_t *off)
 	int s = ox_elf_sym_named(c->elf, c->sec, name);
 	if (s < 0)
 		return -1;
-	*off = (uint32_t)c->elf->syms[s].st_value;
+	/* an offset past 4 GiB fails the caller's range check */
+	*off = c->elf->syms[s].st_value > UINT32_MAX ? UINT32_MAX : (uint32_t)c->elf->syms[s].st_value;
 	return 0;
 }
 
@@ -363,6 +364,13 @@ static int btf_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *er
 			return ox_errf(err, 0, "map '%s': no symbol in section '.maps'", name);
 		if (!(m = new_map(obj, name, err)))
 			return -1;
+		if (!ox_range_ok(elf->syms[sym].st_value, elf->syms[sym].st_size,
+				 elf->secs[elf->btf_maps_sec].size))
+			return ox_errf(err, 0, "map '%s': definition (offset %lu, size %lu) outside "
+				       "section '.maps' (%zu bytes)", name,
+				       (unsigned long)elf->syms[sym].st_value,
+				       (unsigned long)elf->syms[sym].st_size,
+				       elf->secs[elf->btf_maps_sec].size);
 		m->sec = elf->btf_maps_sec;
 		m->sec_off = elf->syms[sym].st_value;
 		m->def_size = elf->syms[sym].st_size;
@@ -408,7 +416,7 @@ static int data_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *e
 		int mi;
 		if (!ox_is_data_sec(s->name) || !s->size)
 			continue;
-		if (s->size > (1u << 30))
+		if (s->size > OX_MAX_DATA_SIZE)
 			return ox_errf(err, 0, "section '%s': %zu bytes is too large", s->name, s->size);
 		if (!(m = new_map(obj, s->name, err)))
 			return -1;
@@ -506,6 +514,9 @@ static int fixup_datasecs(struct ox_object *obj, struct ox_elf *elf, struct ox_e
 		c.sec = ox_elf_find_sec(elf, name);
 		if (c.sec < 0)
 			return ox_errf(err, 0, "BTF DATASEC '%s' names no ELF section", name);
+		if (elf->secs[c.sec].size > OX_MAX_DATA_SIZE)
+			return ox_errf(err, 0, "section '%s': %zu bytes is too large", name,
+				       elf->secs[c.sec].size);
 		if (btf_fixup_datasec(obj->btf, id, (uint32_t)elf->secs[c.sec].size, data_sym_off,
 				      &c, err))
 			return ox_errprefix(err, "section '%s'", name);

@@ -172,6 +172,22 @@ describe("limits and overflow checks", function()
     fails(h.patch(b, sym + h.SYM.size, "<I8", 0), "function 'xdp_outer' has no instructions")
   end)
 
+  it("rejects a BTF map definition outside '.maps'", function()
+    local sym = h.symbol(kitchen, "percpu_hits")
+    fails(h.patch(kitchen, sym + h.SYM.size, "<I8", 1 << 40),
+      "map 'percpu_hits': definition %(offset 112, size 1099511627776%) outside section '%.maps' %(280 bytes%)")
+    -- an offset past 4 GiB is not truncated into the section
+    fails(h.patch(kitchen, sym + h.SYM.value, "<I8", 1 << 32),
+      "variable 'percpu_hits' %(offset 4294967295, size 32%) outside the section %(280 bytes%)")
+  end)
+
+  it("limits a global data section to 1 GiB", function()
+    fails(h.patch(kitchen, by[".bss"].hdr + h.SH.size, "<I8", (1 << 30) + 1),
+      "section '%.bss': 1073741825 bytes is too large")
+    fails(h.patch(kitchen, by[".bss"].hdr + h.SH.size, "<I8", (1 << 32) + 8),
+      "section '%.bss': 4294967304 bytes is too large")
+  end)
+
   it("rejects two relocations of one instruction", function()
     local rel = by[".relxdp"]
     local first = kitchen:sub(rel.offset + 1, rel.offset + 16)
