@@ -243,7 +243,7 @@ FUZZ_BUILD   := build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 # fuzz_core needs the CO-RE engine (src/relo_core.c).
-FUZZ_TARGETS ?= fuzz_object fuzz_btf \
+FUZZ_TARGETS ?= fuzz_object fuzz_btf fuzz_symbols \
 	$(if $(and $(wildcard src/relo_core.c),$(wildcard fuzz/fuzz_core.c)),fuzz_core)
 FUZZ_CFLAGS  := -g -O1 -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -269,11 +269,17 @@ $(FUZZ_BUILD)/fuzz_object.dict: fuzz/elf.dict fuzz/btf.dict
 $(FUZZ_BUILD)/fuzz_btf.dict $(FUZZ_BUILD)/fuzz_core.dict: fuzz/btf.dict
 	@mkdir -p $(dir $@)
 	cp $< $@
+$(FUZZ_BUILD)/fuzz_symbols.dict: fuzz/elf.dict
+	@mkdir -p $(dir $@)
+	cp $< $@
 
-# Seeds: the test objects, and their .BTF/.BTF.ext for the BTF targets.
-fuzz-seeds: $(BPF_OBJ) $(ASSET_OBJ) fuzz/seeds.lua
-	@mkdir -p $(FUZZ_BUILD)/seeds/fuzz_object $(FUZZ_BUILD)/seeds/fuzz_btf
+# Seeds: the test objects, their .BTF/.BTF.ext for the BTF target, and the
+# uprobe test binaries for the symbol lookup.
+fuzz-seeds: $(BPF_OBJ) $(ASSET_OBJ) fuzz/seeds.lua testbins
+	@mkdir -p $(FUZZ_BUILD)/seeds/fuzz_object $(FUZZ_BUILD)/seeds/fuzz_btf \
+		$(FUZZ_BUILD)/seeds/fuzz_symbols
 	lua5.4 fuzz/seeds.lua $(FUZZ_BUILD)/seeds $(BPF_OBJ) $(ASSET_OBJ)
+	cp $(BUILD)/tests/target $(BUILD)/tests/libtarget.so $(FUZZ_BUILD)/seeds/fuzz_symbols/
 
 fuzz: $(FUZZ_BINS) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%.dict) fuzz-seeds
 	@fail=0; for t in $(FUZZ_TARGETS); do \
