@@ -277,7 +277,7 @@ $(FUZZ_BUILD)/fuzz_symbols.dict: fuzz/elf.dict
 # uprobe test binaries for the symbol lookup.
 fuzz-seeds: $(BPF_OBJ) $(ASSET_OBJ) fuzz/seeds.lua testbins
 	@mkdir -p $(FUZZ_BUILD)/seeds/fuzz_object $(FUZZ_BUILD)/seeds/fuzz_btf \
-		$(FUZZ_BUILD)/seeds/fuzz_symbols
+		$(FUZZ_BUILD)/seeds/fuzz_symbols $(FUZZ_BUILD)/seeds/fuzz_core
 	lua5.4 fuzz/seeds.lua $(FUZZ_BUILD)/seeds $(BPF_OBJ) $(ASSET_OBJ)
 	cp $(BUILD)/tests/target $(BUILD)/tests/libtarget.so $(FUZZ_BUILD)/seeds/fuzz_symbols/
 

@@ -5,6 +5,9 @@
 -- OUTDIR/fuzz_object/<name>: the object itself.
 -- OUTDIR/fuzz_btf/<name>: its .BTF and .BTF.ext in fuzz_btf's layout
 -- (u32 length of .BTF, .BTF, .BTF.ext).
+-- OUTDIR/fuzz_core/<name>: for objects with CO-RE relocations, fuzz_core's
+-- layout (u32 length, .BTF, u32 length, .BTF.ext, code of the first section
+-- with CO-RE relocations).
 local out = assert(arg[1], "usage: seeds.lua OUTDIR obj...")
 
 local function read(path)
@@ -38,6 +41,17 @@ local function sections(img)
   return secs
 end
 
+-- The name of the first section of .BTF.ext's core_relo info, nil if none.
+local function first_core_section(btf, ext)
+  local hdr_len = string.unpack("<I4", ext, 5)
+  if hdr_len < 32 then return nil end
+  local off, len = string.unpack("<I4I4", ext, 24 + 1)
+  if len < 12 then return nil end
+  local name_off = string.unpack("<I4", ext, hdr_len + off + 4 + 1)
+  local bhdr, _, _, str_off = string.unpack("<I4I4I4I4", btf, 4 + 1)
+  return btf:match("^[^%z]*", bhdr + str_off + name_off + 1)
+end
+
 for i = 2, #arg do
   local img = read(arg[i])
   local base = arg[i]:match("([^/]+)$")
@@ -46,5 +60,10 @@ for i = 2, #arg do
   if secs[".BTF"] then
     local btf, ext = secs[".BTF"], secs[".BTF.ext"] or ""
     write(out .. "/fuzz_btf/" .. base, string.pack("<I4", #btf) .. btf .. ext)
+    local sec = #ext >= 32 and first_core_section(btf, ext)
+    if sec and secs[sec] then
+      write(out .. "/fuzz_core/" .. base,
+        string.pack("<I4", #btf) .. btf .. string.pack("<I4", #ext) .. ext .. secs[sec])
+    end
   end
 end
