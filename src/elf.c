@@ -35,11 +35,42 @@ int ox_elf_sym_at(const struct ox_elf *elf, int sec, uint64_t off)
 	return -1;
 }
 
+/* Order of the name index: section, then name, then symbol index. */
+static int sym_cmp(const struct ox_elf *elf, uint32_t a, int sec, const char *name, uint32_t b)
+{
+	int c;
+	if (elf->syms[a].st_shndx != sec)
+		return elf->syms[a].st_shndx < sec ? -1 : 1;
+	if ((c = strcmp(elf->sym_names[a], name)))
+		return c;
+	return a < b ? -1 : a > b;
+}
+
+static int sym_order(const void *x, const void *y, void *ctx)
+{
+	const struct ox_elf *elf = ctx;
+	uint32_t b = *(const uint32_t *)y;
+	return sym_cmp(elf, *(const uint32_t *)x, elf->syms[b].st_shndx, elf->sym_names[b], b);
+}
+
+/* The first symbol (lowest index) of section sec named name: a binary search
+ * of the name index, so that looking up every variable of a DATASEC costs
+ * n log n on hostile objects too. */
 int ox_elf_sym_named(const struct ox_elf *elf, int sec, const char *name)
 {
-	for (size_t i = 1; i < elf->nr_syms; i++)
+	size_t lo = 0, hi = elf->nr_syms ? elf->nr_syms - 1 : 0;	/* by_name omits symbol 0 */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sym_cmp(elf, elf->by_name[mid], sec, name, 0) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < (elf->nr_syms ? elf->nr_syms - 1 : 0)) {
+		uint32_t i = elf->by_name[lo];
 		if (elf->syms[i].st_shndx == sec && strcmp(elf->sym_names[i], name) == 0)
 			return (int)i;
+	}
 	return -1;
 }
 
@@ -152,6 +183,12 @@ static int read_symbols(struct ox_elf *elf, struct ox_err *err)
 			return ox_errf(err, 0, "symbol '%s': section index %u out of range",
 				       elf->sym_names[i], (unsigned)sym->st_shndx);
 	}
+	if (!(elf->by_name = malloc(n ? n * sizeof *elf->by_name : 1)))
+		return ox_errf(err, ENOMEM, "out of memory");
+	for (size_t i = 1; i < n; i++)
+		elf->by_name[i - 1] = (uint32_t)i;
+	if (n > 2)
+		qsort_r(elf->by_name, n - 1, sizeof *elf->by_name, sym_order, elf);
 	return 0;
 }
 
@@ -503,6 +540,7 @@ static void elf_close(struct ox_elf *elf)
 	free(elf->secs);
 	free(elf->syms);
 	free(elf->sym_names);
+	free(elf->by_name);
 }
 
 static int parse(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)

@@ -21,6 +21,7 @@ struct ox_elf {
 	GElf_Sym *syms;
 	const char **sym_names;
 	size_t nr_syms;
+	uint32_t *by_name;	/* symbol indices sorted by (section, name, index) */
 	int symtab, maps_sec, btf_maps_sec;
 };
 

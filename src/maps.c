@@ -313,10 +313,16 @@ static int slot_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *er
 		    (rel->r_offset - m->sec_off - values_off) % 8)
 			return ox_errf(err, 0, "map '%s': misaligned initial slot for '%s'", m->name,
 				       target);
-		sl = realloc(m->slots, (m->nr_slots + 1) * sizeof *sl);
-		if (!sl)
-			return ox_errf(err, ENOMEM, "out of memory");
-		m->slots = sl;
+		if (m->nr_slots >= m->def_size / 8)	/* each slot is a pointer in the definition */
+			return ox_errf(err, 0, "map '%s': more initial slots than its definition "
+				       "holds", m->name);
+		if ((m->nr_slots & (m->nr_slots - 1)) == 0) {	/* 0, 1, 2, 4, ...: double */
+			sl = realloc(m->slots, (m->nr_slots ? 2 * (size_t)m->nr_slots : 1) * sizeof *sl);
+			if (!sl)
+				return ox_errf(err, ENOMEM, "out of memory");
+			m->slots = sl;
+		}
+		sl = m->slots;
 		sl += m->nr_slots;
 		sl->index = (uint32_t)((rel->r_offset - m->sec_off - values_off) / 8);
 		sl->is_prog = GELF_ST_TYPE(tsym->st_info) == STT_FUNC;
@@ -333,6 +339,12 @@ static int slot_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *er
 	}
 	return ox_errf(err, 0, "section '.maps': relocation %zu against '%s' at offset %lu "
 		       "belongs to no map", i, target, (unsigned long)rel->r_offset);
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct ox_slot *x = a, *y = b;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
 static int btf_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
@@ -378,7 +390,19 @@ static int btf_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *er
 		if (parse_btf_map(obj, m, m->def_type, 0, err))
 			return -1;
 	}
-	return ox_elf_each_rel(elf, elf->btf_maps_sec, slot_rel, &c, err);
+	if (ox_elf_each_rel(elf, elf->btf_maps_sec, slot_rel, &c, err))
+		return -1;
+	/* slots by index, each set once */
+	for (uint32_t i = 0; i < obj->nr_maps; i++) {
+		struct ox_mapdef *m = &obj->maps[i];
+		if (m->nr_slots > 1)
+			qsort(m->slots, m->nr_slots, sizeof *m->slots, cmp_slot);
+		for (uint32_t j = 1; j < m->nr_slots; j++)
+			if (m->slots[j].index == m->slots[j - 1].index)
+				return ox_errf(err, 0, "map '%s': initial slot %u is set twice", m->name,
+					       m->slots[j].index);
+	}
+	return 0;
 }
 
 /* ---- global data ---- */

@@ -257,6 +257,17 @@ describe("limits and overflow checks", function()
     assert.matches("program 'xdp_main' exceeds 1048576 instructions with its subprograms", err, 1, true)
   end)
 
+  it("rejects a map-in-map slot set twice, and more slots than the definition holds", function()
+    local rel = by[".rel.maps"]
+    local first = kitchen:sub(rel.offset + 1, rel.offset + 16)
+    fails(h.patch(kitchen, rel.offset + 16, "c16", first), "map 'outer': initial slot 0 is set twice")
+    local b, at = grown(7 * 16)
+    b = h.patch(b, at, "c112", first:rep(7))
+    b = h.patch(b, rel.hdr + h.SH.offset, "<I8", at)
+    fails(h.patch(b, rel.hdr + h.SH.size, "<I8", 7 * 16),
+      "map 'outer': more initial slots than its definition holds")
+  end)
+
   it("rejects two relocations of one instruction", function()
     local rel = by[".relxdp"]
     local first = kitchen:sub(rel.offset + 1, rel.offset + 16)
