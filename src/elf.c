@@ -16,11 +16,28 @@
 #define EM_BPF 247
 #endif
 
+static int sec_order(const void *x, const void *y, void *ctx)
+{
+	const struct ox_elf *elf = ctx;
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	int c = strcmp(elf->secs[a].name, elf->secs[b].name);
+	return c ? c : a < b ? -1 : a > b;
+}
+
+/* The first section (lowest index) named name: a binary search of the name
+ * index (a DATASEC is matched to its section for every DATASEC of the BTF). */
 int ox_elf_find_sec(const struct ox_elf *elf, const char *name)
 {
-	for (size_t i = 1; i < elf->nr_secs; i++)
-		if (elf->secs[i].name && strcmp(elf->secs[i].name, name) == 0)
-			return (int)i;
+	size_t lo = 0, n = elf->nr_secs ? elf->nr_secs - 1 : 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(elf->secs[elf->sec_by_name[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && strcmp(elf->secs[elf->sec_by_name[lo]].name, name) == 0)
+		return (int)elf->sec_by_name[lo];
 	return -1;
 }
 
@@ -140,6 +157,12 @@ static int read_sections(struct ox_elf *elf, const uint8_t *img, size_t size, st
 				       "aligned", s->name, (unsigned long)s->sh.sh_offset);
 		s->data = img + s->sh.sh_offset;
 	}
+	if (!(elf->sec_by_name = malloc(n * sizeof *elf->sec_by_name)))
+		return ox_errf(err, ENOMEM, "out of memory");
+	for (size_t i = 1; i < n; i++)
+		elf->sec_by_name[i - 1] = (uint32_t)i;
+	if (n > 2)
+		qsort_r(elf->sec_by_name, n - 1, sizeof *elf->sec_by_name, sec_order, elf);
 	return 0;
 }
 
@@ -200,6 +223,50 @@ static int cmp_func(const void *a, const void *b)
 	if (x->sec != y->sec)
 		return x->sec - y->sec;
 	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static int cmp_name(const void *a, const void *b, void *ctx)
+{
+	const struct ox_object *obj = ctx;
+	return strcmp(obj->funcs[*(const uint32_t *)a].name, obj->funcs[*(const uint32_t *)b].name);
+}
+
+/* Programs are found by name: two with one name are refused. */
+static int unique_progs(const struct ox_object *obj, struct ox_err *err)
+{
+	uint32_t *idx = malloc((obj->nr_funcs ? obj->nr_funcs : 1) * sizeof *idx), n = 0;
+	int rc = 0;
+	if (!idx)
+		return ox_errf(err, ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < obj->nr_funcs; i++)
+		if (obj->funcs[i].is_prog)
+			idx[n++] = i;
+	if (n > 1)
+		qsort_r(idx, n, sizeof *idx, cmp_name, (void *)obj);
+	for (uint32_t i = 1; i < n && !rc; i++)
+		if (strcmp(obj->funcs[idx[i]].name, obj->funcs[idx[i - 1]].name) == 0)
+			rc = ox_errf(err, 0, "two programs are named '%s'", obj->funcs[idx[i]].name);
+	free(idx);
+	return rc;
+}
+
+/* Executable sections with code but no function symbol cannot be split. */
+static int code_covered(const struct ox_object *obj, const struct ox_elf *elf, struct ox_err *err)
+{
+	uint8_t *has = calloc(elf->nr_secs, 1);
+	int rc = 0;
+	if (!has)
+		return ox_errf(err, ENOMEM, "out of memory");
+	for (uint32_t j = 0; j < obj->nr_funcs; j++)
+		has[obj->funcs[j].sec] = 1;
+	for (size_t i = 1; i < elf->nr_secs && !rc; i++) {
+		const struct ox_elf_sec *s = &elf->secs[i];
+		if (s->sh.sh_type == SHT_PROGBITS && (s->sh.sh_flags & SHF_EXECINSTR) && s->size &&
+		    !has[i])
+			rc = ox_errf(err, 0, "section '%s' has code but no function symbol", s->name);
+	}
+	free(has);
+	return rc;
 }
 
 static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
@@ -271,22 +338,8 @@ static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_er
 		    f->off + f->cnt > obj->funcs[i + 1].off)
 			return ox_errf(err, 0, "functions '%s' and '%s' overlap", f->name,
 				       obj->funcs[i + 1].name);
-		for (uint32_t j = 0; j < i; j++)
-			if (strcmp(obj->funcs[j].name, f->name) == 0 && f->is_prog && obj->funcs[j].is_prog)
-				return ox_errf(err, 0, "two programs are named '%s'", f->name);
 	}
-	/* Executable sections with code but no function symbol cannot be split. */
-	for (size_t i = 1; i < elf->nr_secs; i++) {
-		const struct ox_elf_sec *s = &elf->secs[i];
-		int found = 0;
-		if (s->sh.sh_type != SHT_PROGBITS || !(s->sh.sh_flags & SHF_EXECINSTR) || !s->size)
-			continue;
-		for (uint32_t j = 0; j < obj->nr_funcs && !found; j++)
-			found = obj->funcs[j].sec == (int)i;
-		if (!found)
-			return ox_errf(err, 0, "section '%s' has code but no function symbol", s->name);
-	}
-	return 0;
+	return unique_progs(obj, err) || code_covered(obj, elf, err) ? -1 : 0;
 }
 
 /* The function of section sec that holds instruction idx, -1. Functions are
@@ -541,6 +594,7 @@ static void elf_close(struct ox_elf *elf)
 	free(elf->syms);
 	free(elf->sym_names);
 	free(elf->by_name);
+	free(elf->sec_by_name);
 }
 
 static int parse(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)

@@ -268,6 +268,15 @@ describe("limits and overflow checks", function()
       "map 'outer': more initial slots than its definition holds")
   end)
 
+  it("rejects two programs of one name, and code without a function symbol", function()
+    local main, second = h.symbol(kitchen, "xdp_main"), h.symbol(kitchen, "xdp_second")
+    fails(h.patch(kitchen, second + h.SYM.name, "<I4", string.unpack("<I4", kitchen, main + 1)),
+      "two programs are named 'xdp_main'")
+    local tc = h.symbol(kitchen, "tc_count")
+    fails(h.patch(kitchen, tc + h.SYM.info, "B", 0x10),	-- global NOTYPE
+      "section 'tc' has code but no function symbol")
+  end)
+
   it("rejects two relocations of one instruction", function()
     local rel = by[".relxdp"]
     local first = kitchen:sub(rel.offset + 1, rel.offset + 16)
