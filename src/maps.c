@@ -419,11 +419,14 @@ static int add_globals(struct ox_object *obj, int map, uint32_t ds_id, struct ox
 		if (!ox_range_ok(vs->offset, vs->size, obj->maps[map].value_size))
 			return ox_errf(err, 0, "global '%s': offset %u size %u outside its section",
 				       btf_name(obj->btf, vs->type), vs->offset, vs->size);
-		g = realloc(obj->globals, (obj->nr_globals + 1) * sizeof *g);
-		if (!g)
-			return ox_errf(err, ENOMEM, "out of memory");
-		obj->globals = g;
-		g += obj->nr_globals;
+		if ((obj->nr_globals & (obj->nr_globals - 1)) == 0) {	/* 0, 1, 2, 4, ...: double */
+			g = realloc(obj->globals, (obj->nr_globals ? 2 * (size_t)obj->nr_globals : 1) *
+				    sizeof *g);
+			if (!g)
+				return ox_errf(err, ENOMEM, "out of memory");
+			obj->globals = g;
+		}
+		g = &obj->globals[obj->nr_globals];
 		g->map = map, g->off = vs->offset, g->size = vs->size, g->type = var->type;
 		if (!(g->name = strdup(btf_name(obj->btf, vs->type))))
 			return ox_errf(err, ENOMEM, "out of memory");
