@@ -237,8 +237,9 @@ $(BUILD)/bench/mapops_ref: bench/mapops_ref.c
 # build-fuzz/crashes/<target>/ and make fails. FUZZ_TARGETS picks targets,
 # FUZZ_ARGS adds libFuzzer options (-jobs=2, -max_len=...).
 # The normal build links each harness with fuzz/replay.c instead of libFuzzer
-# ($(BUILD)/fuzz/<target> FILE...): tests/fuzz_spec.lua replays the
-# regression inputs through them, under ASan with `make test-asan`.
+# ($(BUILD)/fuzz/<target> FILE|DIR...): tests/fuzz_spec.lua replays the
+# regression inputs through them (under ASan with `make test-asan`), and so
+# does `make fuzz-replay`.
 FUZZ_BUILD   := build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
@@ -299,4 +300,11 @@ fuzz: $(FUZZ_BINS) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%.dict) fuzz-seeds
 			ls $(FUZZ_BUILD)/crashes/$$t; \
 		fi; \
 	done; exit $$fail
-.PHONY: fuzz fuzz-seeds
+# The regression inputs through the replay binaries, without busted.
+fuzz-replay: fuzzbins
+	@for t in $(FUZZ_TARGETS); do \
+		if [ -d tests/fuzz/regressions/$$t ]; then \
+			$(BUILD)/fuzz/$$t tests/fuzz/regressions/$$t || exit 1; \
+		fi; \
+	done
+.PHONY: fuzz fuzz-seeds fuzz-replay
