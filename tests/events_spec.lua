@@ -43,6 +43,30 @@ describe("events #root", function()
     g:close()
   end)
 
+  it("decodes no member that BTF places outside its struct", function()
+    -- struct event's BTF with `seq` moved 512 bytes past the 64-byte record
+    local bytes = h.read(h.obj("events"))
+    local _, by = h.sections(bytes)
+    local patched
+    for _, r in ipairs(h.btf_records(bytes, by[".BTF"].offset)) do
+      if r.kind == 4 and r.name == "event" then
+        patched = h.patch(bytes, r.off + 12 + 2 * 12 + 8, "<I4", (64 + 512) * 8)	-- member 2's offset
+      end
+    end
+    local pid, run = h.spawn("getppid", 3)
+    local g = ox.group { blueprint = assert(h.parse(patched, "events.o")), versions = { ox.version {
+      programs = { ox.program("tp_getppid", { TP }) }, globals = { target_pid = pid, emit = 1 } } } }
+    local got = {}
+    g:on("perf_events", function(ev) got[#got + 1] = ev end, { decode = "struct event", wakeup_events = 1 })
+    assert(g:load())
+    run()
+    assert.is_true(poll_until(function() return #got == 3 end, 5))
+    assert.equal(pid, got[1].pid)
+    assert.equal("target", got[1].comm)
+    assert.is_nil(got[1].seq)
+    g:close()
+  end)
+
   it("decodes with a string.unpack format, and delivers raw bytes without one", function()
     local pid, run = h.spawn("getppid", 3)
     local g = emitter(pid, 2)

@@ -96,8 +96,14 @@ static int compile(struct oxl_plan *p, uint32_t id, uint64_t bitpos, uint32_t bi
 	const struct btf *btf = p->btf;
 	const struct btf_type *t = btf_type_by_id(btf, btf_resolve(btf, id));
 	struct step s;
+	uint64_t boff;
 	int64_t sz = btf_size(btf, id);
 	if (!t || depth > OX_MAX_BTF_DEPTH || sz < 0 || sz > UINT32_MAX)
+		return -1;
+	/* BTF does not promise that members lie inside their struct: a step
+	 * reading outside the record is left to oxl_btf_push, which checks */
+	if (bitpos / 8 > p->size || (!bitsize && (uint64_t)sz > p->size - bitpos / 8) ||
+	    (bitsize && bitpos + bitsize > (uint64_t)p->size * 8))
 		return -1;
 	memset(&s, 0, sizeof s);
 	s.name = name;
@@ -109,9 +115,13 @@ static int compile(struct oxl_plan *p, uint32_t id, uint64_t bitpos, uint32_t bi
 		if (btf_kind(t) != BTF_KIND_INT && btf_kind(t) != BTF_KIND_ENUM)
 			return -1;
 		s.op = sign ? OP_SBITS : OP_BITS;
-		s.off = (uint32_t)(bitpos + (btf_kind(t) == BTF_KIND_INT ? BTF_INT_OFFSET(w) : 0));
+		boff = bitpos + (btf_kind(t) == BTF_KIND_INT ? BTF_INT_OFFSET(w) : 0);
 		s.nbits = (uint16_t)(bitsize ? bitsize : BTF_INT_BITS(w));
-		return s.nbits > 64 || !s.nbits ? -1 : add(p, s);
+		if (s.nbits > 64 || !s.nbits || boff + s.nbits > (uint64_t)p->size * 8 ||
+		    boff > UINT32_MAX)
+			return -1;
+		s.off = (uint32_t)boff;
+		return add(p, s);
 	}
 	if (bitpos % 8)
 		return -1;
