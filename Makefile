@@ -39,10 +39,11 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-ENGINE_SRC := src/common.c src/errnames.c src/sys.c src/section.c src/btf.c \
-	src/elf.c src/maps.c src/externs.c src/kconfig.c src/link.c src/load.c \
+ENGINE_SRC := src/common.c src/errnames.c src/sys.c src/section.c src/btf.c src/btf_probe.c \
+	src/elf.c src/maps.c src/externs.c src/ksyms.c src/kconfig.c src/link.c src/load.c \
 	src/attach.c src/attach_trace.c src/attach_net.c src/tracefs.c src/symbols.c \
-	src/netlink.c src/perfbuf.c src/ringbuf.c src/probe.c
+	src/netlink.c src/perfbuf.c src/ringbuf.c src/probe.c src/relo_core.c \
+	src/btf_target.c
 BIND_SRC   := src/lua/core.c src/lua/preload.c src/lua/lbtf.c src/lua/lbtfplan.c src/lua/lobject.c \
 	src/lua/linst.c src/lua/lmap.c src/lua/lprog.c src/lua/lattach.c src/lua/lreader.c \
 	src/lua/lloop.c src/lua/lsock.c src/lua/lprobe.c
@@ -91,6 +92,12 @@ $(BUILD)/oxlua: $(CLI_OBJ) $(BUILD)/embedded.c $(BUILD)/liboxlua.a
 # BPF test objects, compiled as the ecosystem compiles them.
 BPF_CFLAGS := -O2 -g -target bpf -Wall -Werror -I/usr/include/$(shell uname -m)-linux-gnu -Itests/bpf
 bpf: $(BPF_OBJ) $(ASSET_OBJ)
+# CO-RE test objects include vmlinux.h, the running kernel's types as C.
+$(BUILD)/vmlinux.h:
+	@mkdir -p $(dir $@)
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+$(BUILD)/bpf/core.bpf.o: $(BUILD)/vmlinux.h
+$(BUILD)/bpf/core.bpf.o: BPF_CFLAGS += -I$(BUILD)
 $(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard tests/bpf/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<

@@ -51,11 +51,11 @@ build = {
     ["oxlua.core"] = {
       sources = {
         -- ENGINE_SRC
-        "src/common.c", "src/errnames.c", "src/sys.c", "src/section.c", "src/btf.c",
-        "src/elf.c", "src/maps.c", "src/externs.c", "src/kconfig.c", "src/link.c",
+        "src/common.c", "src/errnames.c", "src/sys.c", "src/section.c", "src/btf.c", "src/btf_probe.c",
+        "src/elf.c", "src/maps.c", "src/externs.c", "src/ksyms.c", "src/kconfig.c", "src/link.c",
         "src/load.c", "src/attach.c", "src/attach_trace.c", "src/attach_net.c",
         "src/tracefs.c", "src/symbols.c", "src/netlink.c", "src/perfbuf.c",
-        "src/ringbuf.c", "src/probe.c",
+        "src/ringbuf.c", "src/probe.c", "src/relo_core.c", "src/btf_target.c",
         -- BIND_SRC
         "src/lua/core.c", "src/lua/preload.c", "src/lua/lbtf.c", "src/lua/lbtfplan.c", "src/lua/lobject.c",
         "src/lua/linst.c", "src/lua/lmap.c", "src/lua/lprog.c", "src/lua/lattach.c",

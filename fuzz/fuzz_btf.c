@@ -21,11 +21,12 @@
 	abort(); } } while (0)
 
 static const struct btf_kernel_caps caps_sets[] = {
-	{ 0, 0, 0, 0, 0, 0, 0 },		/* a 4.18 kernel */
-	{ 1, 1, 1, 1, 1, 1, 1 },		/* everything */
-	{ 0, 0, 0, 1, 1, 1, 1 },		/* 5.x: no tags, no enum64 */
-	{ 1, 0, 0, 0, 1, 1, 0 },
-	{ 0, 1, 1, 0, 0, 1, 1 },
+	{ .func = 0 },						/* a 4.18 kernel: nothing */
+	{ .decl_tag = 1, .type_tag = 1, .enum64 = 1, .float_ = 1, .datasec = 1,
+	  .func = 1, .func_global = 1, .qmark_datasec = 1 },	/* everything */
+	{ .float_ = 1, .datasec = 1, .func = 1, .func_global = 1 },	/* 5.x: no tags, no enum64 */
+	{ .decl_tag = 1, .datasec = 1, .func = 1 },
+	{ .type_tag = 1, .enum64 = 1, .func = 1, .func_global = 1, .qmark_datasec = 1 },
 };
 
 static int sym_off(void *ctx, const char *name, uint32_t *off)

@@ -44,6 +44,10 @@ static int each_relo(void *ctx, const struct ox_relo *r, struct bpf_insn *insn)
 		CHECK(insn + 1 < w->l->insns + w->l->cnt);
 		w->sum += obj->exts[r->ext].off;
 		break;
+	case OX_RELO_KFUNC:
+		CHECK(r->ext >= 0 && (uint32_t)r->ext < obj->nr_exts);
+		CHECK(obj->exts[r->ext].is_func);
+		break;
 	default:
 		CHECK(!"unexpected relocation kind");
 	}
@@ -132,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(buf);
 	}
 	if (obj->btf) {	/* what the loader sends to an old kernel */
-		struct btf_kernel_caps none = { 0 };
+		struct btf_kernel_caps none = { .func = 0 };
 		size_t n;
 		void *raw = btf_sanitize(obj->btf, &none, &n);
 		free(raw);

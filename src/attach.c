@@ -137,11 +137,12 @@ void ox_detach(struct ox_attachment *a)
 		return;
 	a->detached = 1;
 	switch (a->how) {
-	case OX_HOW_NETLINK_TC:
-		if (ox_nl_tc_detach(a->ifindex, a->egress, a->prio, a->handle, &err) && err.errnum != ENOENT)
+	case OX_HOW_NETLINK_TC:	/* ENODEV: the interface went, and its filters with it */
+		if (ox_nl_tc_detach(a->ifindex, a->egress, a->prio, a->handle, &err) &&
+		    err.errnum != ENOENT && err.errnum != ENODEV)
 			ox_warn("%s: detaching: %s", a->point, err.msg);
-		if (a->qdisc_created && ox_nl_clsact_del(a->ifindex, &err) && err.errnum != ENOENT &&
-		    err.errnum != EINVAL)
+		if (a->qdisc_created && ox_nl_clsact_del(a->ifindex, &err) &&
+		    err.errnum != ENOENT && err.errnum != EINVAL && err.errnum != ENODEV)
 			ox_warn("%s: removing clsact: %s", a->point, err.msg);
 		break;
 	case OX_HOW_NETLINK_XDP:

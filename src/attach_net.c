@@ -90,8 +90,9 @@ static int attach_xdp(struct ox_attachment *a, int prog_fd, const char *rest,
 	a->xdp_flags = flags | XDP_FLAGS_UPDATE_IF_NOEXIST;
 	if (ox_nl_xdp_set(a->ifindex, prog_fd, a->xdp_flags, err)) {
 		if (err->errnum == EBUSY || err->errnum == EEXIST)
-			return ox_errf(err, err->errnum, "an XDP program is already attached to %s",
-				       ifname);
+			return ox_errf(err, err->errnum, "an XDP program is already attached to %s: "
+				       "%s (%s)", ifname, ox_errno_name(err->errnum),
+				       strerror(err->errnum));
 		return -1;
 	}
 	if (!o->legacy && feat->xdp_link == -1)

@@ -17,9 +17,15 @@ struct btf {
 	const char *strs;		/* string section inside data */
 	uint32_t types_len, strs_len;
 	uint32_t nr;			/* highest type id */
-	struct btf_type **types;	/* types[1..nr]; types[0] is NULL (void) */
-	int8_t *align;			/* natural alignment per id, -1 if none */
+	struct btf_type **types;	/* types[id - start], own types only; types[0] is NULL */
+	int8_t *align;			/* natural alignment per own id (id - start), -1 if none */
+	const struct btf *base;		/* split BTF: the BTF it extends (not owned), else NULL */
+	uint32_t start;			/* split BTF: the base's highest id, else 0 */
+	uint32_t str_start;		/* split BTF: the base's string section length, else 0 */
 };
+
+/* An own type record (start < id <= nr). */
+#define OWN(btf, id) ((btf)->types[(id) - (btf)->start])
 
 
 /* ---- record layout ---- */
@@ -98,16 +104,16 @@ static int type_ref(const struct btf_type *t, uint32_t i, int byvalue, uint32_t 
 
 static int name_ok(const struct btf *btf, uint32_t off)
 {
-	return off < btf->strs_len;
+	return off < btf->str_start || off - btf->str_start < btf->strs_len;
 }
 
 static int check_names(const struct btf *btf, uint32_t id, struct ox_err *err)
 {
-	const struct btf_type *t = btf->types[id];
+	const struct btf_type *t = OWN(btf, id);
 	uint32_t i, vlen = btf_vlen(t), off = 0;
 	if (!name_ok(btf, t->name_off))
 		return ox_errf(err, 0, "BTF: type %u name offset %u out of range (strings are %u bytes)",
-			       id, t->name_off, btf->strs_len);
+			       id, t->name_off, btf->str_start + btf->strs_len);
 	for (i = 0; i < vlen; i++) {
 		switch (btf_kind(t)) {
 		case BTF_KIND_STRUCT: case BTF_KIND_UNION: off = btf_members(t)[i].name_off; break;
@@ -118,14 +124,14 @@ static int check_names(const struct btf *btf, uint32_t id, struct ox_err *err)
 		}
 		if (!name_ok(btf, off))
 			return ox_errf(err, 0, "BTF: type %u member %u name offset %u out of range (strings are %u bytes)",
-				       id, i, off, btf->strs_len);
+				       id, i, off, btf->str_start + btf->strs_len);
 	}
 	return 0;
 }
 
 static int check_type(const struct btf *btf, uint32_t id, struct ox_err *err)
 {
-	const struct btf_type *t = btf->types[id];
+	const struct btf_type *t = OWN(btf, id);
 	uint32_t i, ref;
 	if (check_names(btf, id, err) < 0)
 		return -1;
@@ -147,6 +153,15 @@ static int check_type(const struct btf *btf, uint32_t id, struct ox_err *err)
 /* Natural alignment of a type whose by-value references are all known.
  * Like libbpf, a struct is packed (alignment 1) when a member sits at an
  * offset its own alignment does not divide, or its size is not a multiple. */
+static int8_t align_at(const struct btf *btf, uint32_t id)
+{
+	if (id == 0)
+		return -1;
+	if (id <= btf->start)
+		return btf->base ? align_at(btf->base, id) : -1;
+	return btf->align[id - btf->start];
+}
+
 static int8_t align_of(const struct btf *btf, const struct btf_type *t)
 {
 	uint32_t i, vlen = btf_vlen(t);
@@ -158,12 +173,12 @@ static int8_t align_of(const struct btf *btf, const struct btf_type *t)
 		return 8;
 	case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE: case BTF_KIND_CONST:
 	case BTF_KIND_RESTRICT: case BTF_KIND_TYPE_TAG: case BTF_KIND_VAR:
-		return btf->align[t->type];
+		return align_at(btf, t->type);
 	case BTF_KIND_ARRAY:
-		return btf->align[btf_array_info(t)->type];
+		return align_at(btf, btf_array_info(t)->type);
 	case BTF_KIND_STRUCT: case BTF_KIND_UNION:
 		for (i = 0; i < vlen; i++) {
-			if ((a = btf->align[btf_members(t)[i].type]) < 0)
+			if ((a = align_at(btf, btf_members(t)[i].type)) < 0)
 				return -1;
 			if (btf_member_bitfield_size(t, i) == 0 && btf_member_bit_offset(t, i) % (8u * a) != 0)
 				return 1;
@@ -183,9 +198,10 @@ static int8_t align_of(const struct btf *btf, const struct btf_type *t)
 static int check_loops(struct btf *btf, struct ox_err *err)
 {
 	enum { WHITE, GREY, BLACK };
-	uint8_t *color = calloc(btf->nr + 1, 1);
-	uint32_t *stack = malloc((btf->nr + 1) * sizeof *stack);
-	uint32_t *edge = malloc((btf->nr + 1) * sizeof *edge);
+	uint32_t n = btf->nr - btf->start;	/* own types; base types are finished */
+	uint8_t *color = calloc(n + 1, 1);
+	uint32_t *stack = malloc((n + 1) * sizeof *stack);
+	uint32_t *edge = malloc((n + 1) * sizeof *edge);
 	uint32_t root, sp, ref;
 	int rc = 0;
 	if (!color || !stack || !edge) {
@@ -194,25 +210,28 @@ static int check_loops(struct btf *btf, struct ox_err *err)
 	}
 	color[0] = BLACK;
 	btf->align[0] = -1;
-	for (root = 1; root <= btf->nr && rc == 0; root++) {
+	for (root = 1; root <= n && rc == 0; root++) {
 		if (color[root] != WHITE)
 			continue;
 		sp = 0;
 		stack[sp] = root; edge[sp] = 0; color[root] = GREY;
 		for (;;) {
-			uint32_t cur = stack[sp];
+			uint32_t cur = stack[sp];	/* own index */
 			if (!type_ref(btf->types[cur], edge[sp]++, 1, &ref)) {
 				color[cur] = BLACK;
 				btf->align[cur] = align_of(btf, btf->types[cur]);
 				if (sp-- == 0) break;
 				continue;
 			}
+			if (ref <= btf->start)
+				continue;	/* void, or a base type */
+			ref -= btf->start;
 			if (color[ref] == GREY) {
-				const char *name = btf_name(btf, ref);
+				const char *name = btf_name(btf, ref + btf->start);
 				rc = ox_errf(err, 0, "BTF: type %u (%s%s%s%s) refers back to itself through "
-					     "type %u without a pointer (reference loop)", ref,
+					     "type %u without a pointer (reference loop)", ref + btf->start,
 					     btf_kind_name(btf_kind(btf->types[ref])), *name ? " '" : "",
-					     name, *name ? "'" : "", cur);
+					     name, *name ? "'" : "", cur + btf->start);
 				break;
 			}
 			if (color[ref] == WHITE) {
@@ -242,9 +261,9 @@ static int index_types(struct btf *btf, struct ox_err *err)
 		extra = extra_size(t);
 		if (extra > btf->types_len - off - sizeof *t)
 			return ox_errf(err, 0, "BTF: truncated type section at type %u", id);
-		if (id > OX_MAX_BTF_TYPES)
+		if (id - btf->start > OX_MAX_BTF_TYPES)
 			return ox_errf(err, 0, "BTF: more than %u types", OX_MAX_BTF_TYPES);
-		if (id >= cap) {
+		if (id - btf->start >= cap) {
 			uint32_t ncap = cap ? cap * 2 : 256;
 			struct btf_type **n = realloc(btf->types, ncap * sizeof *n);
 			if (!n)
@@ -253,14 +272,15 @@ static int index_types(struct btf *btf, struct ox_err *err)
 			btf->types[0] = NULL;
 			cap = ncap;
 		}
-		btf->types[id] = t;
+		btf->types[id - btf->start] = t;
 		btf->nr = id;
 		off += (uint32_t)(sizeof *t + extra);
 	}
 	return 0;
 }
 
-struct btf *btf_parse(const void *data, size_t size, struct ox_err *err)
+static struct btf *parse(const void *data, size_t size, const struct btf *base,
+			 struct ox_err *err)
 {
 	struct btf_header h;
 	struct btf *btf;
@@ -297,7 +317,7 @@ struct btf *btf_parse(const void *data, size_t size, struct ox_err *err)
 		ox_errf(err, 0, "BTF: type section is not 4-byte aligned");
 		return NULL;
 	}
-	if (h.str_len == 0) {
+	if (h.str_len == 0 && !base) {
 		ox_errf(err, 0, "BTF: empty string section");
 		return NULL;
 	}
@@ -313,25 +333,34 @@ struct btf *btf_parse(const void *data, size_t size, struct ox_err *err)
 	}
 	memcpy(btf->data, data, size);
 	btf->size = size;
+	if (base) {
+		btf->base = base;
+		btf->start = btf->nr = base->nr;
+		btf->str_start = base->str_start + base->strs_len;
+		if ((uint64_t)btf->str_start + h.str_len > UINT32_MAX) {
+			ox_errf(err, 0, "BTF: string section too large for a split BTF");
+			goto fail;
+		}
+	}
 	btf->types_sec = btf->data + h.hdr_len + h.type_off;
 	btf->types_len = h.type_len;
 	btf->strs = (const char *)btf->data + h.hdr_len + h.str_off;
 	btf->strs_len = h.str_len;
-	if (btf->strs[0] != '\0') {
+	if (!base && btf->strs[0] != '\0') {
 		ox_errf(err, 0, "BTF: string section does not start with NUL");
 		goto fail;
 	}
-	if (btf->strs[btf->strs_len - 1] != '\0') {
+	if (btf->strs_len && btf->strs[btf->strs_len - 1] != '\0') {
 		ox_errf(err, 0, "BTF: string section does not end with NUL");
 		goto fail;
 	}
 	if (index_types(btf, err) < 0)
 		goto fail;
-	if (!(btf->align = malloc(btf->nr + 1))) {
+	if (!(btf->align = malloc(btf->nr - btf->start + 1))) {
 		ox_errf(err, ENOMEM, "BTF: out of memory");
 		goto fail;
 	}
-	for (id = 1; id <= btf->nr; id++)
+	for (id = btf->start + 1; id <= btf->nr; id++)
 		if (check_type(btf, id, err) < 0)
 			goto fail;
 	if (check_loops(btf, err) < 0)
@@ -341,6 +370,24 @@ fail:
 	btf_free(btf);
 	return NULL;
 }
+
+struct btf *btf_parse(const void *data, size_t size, struct ox_err *err)
+{
+	return parse(data, size, NULL, err);
+}
+
+struct btf *btf_parse_split(const void *data, size_t size, const struct btf *base,
+			    struct ox_err *err)
+{
+	if (!base) {
+		ox_errf(err, 0, "BTF: a split BTF needs its base BTF");
+		return NULL;
+	}
+	return parse(data, size, base, err);
+}
+
+const struct btf *btf_base(const struct btf *btf) { return btf->base; }
+uint32_t btf_start_id(const struct btf *btf) { return btf->start + 1; }
 
 void btf_free(struct btf *btf)
 {
@@ -358,11 +405,18 @@ uint32_t btf_max_id(const struct btf *btf) { return btf->nr; }
 
 const struct btf_type *btf_type_by_id(const struct btf *btf, uint32_t id)
 {
-	return id == 0 || id > btf->nr ? NULL : btf->types[id];
+	if (id == 0 || id > btf->nr)
+		return NULL;
+	if (id <= btf->start)
+		return btf->base ? btf_type_by_id(btf->base, id) : NULL;
+	return OWN(btf, id);
 }
 
 const char *btf_str(const struct btf *btf, uint32_t off)
 {
+	if (off < btf->str_start)
+		return btf->base ? btf_str(btf->base, off) : "";
+	off -= btf->str_start;
 	return off < btf->strs_len ? btf->strs + off : "";
 }
 
@@ -403,9 +457,9 @@ uint32_t btf_find(const struct btf *btf, const char *name, int kind)
 {
 	uint32_t id;
 	for (id = 1; id <= btf->nr; id++) {
-		const struct btf_type *t = btf->types[id];
+		const struct btf_type *t = btf_type_by_id(btf, id);
 		if ((kind < 0 || btf_kind(t) == (uint32_t)kind) &&
-		    strcmp(btf->strs + t->name_off, name) == 0)
+		    strcmp(btf_str(btf, t->name_off), name) == 0)
 			return id;
 	}
 	return 0;
@@ -490,7 +544,7 @@ int64_t btf_size(const struct btf *btf, uint32_t id)
 
 int btf_align(const struct btf *btf, uint32_t id)
 {
-	return id <= btf->nr ? btf->align[id] : -1;
+	return id <= btf->nr ? align_at(btf, id) : -1;
 }
 
 
@@ -639,14 +693,24 @@ int btf_fixup_datasec(struct btf *btf, uint32_t datasec_id, uint32_t size,
 }
 
 
-/* ---- sanitizing for older kernels ---- */
+/* ---- sanitizing for the kernel ---- */
 
-/* libbpf's rewrites, on a copy laid out as header + types + strings:
+/* The copy handed to BPF_BTF_LOAD, laid out as header + types + strings.
+ *
+ * Always: the `.ksyms` DATASEC is made loadable, as libbpf does (the kernel
+ * refuses extern linkage and non-VAR members): each extern VAR becomes an
+ * allocated VAR of an appended 4-byte INT, each extern FUNC becomes a global
+ * FUNC (unnamed parameters get a name) and its entry points to an appended
+ * VAR "dummy_ksym"; entries are laid out 4 bytes apart.
+ *
+ * Then libbpf's rewrites for kinds the kernel does not know (a kernel without
+ * datasec or func has no decl_tag either):
  *   VAR, DECL_TAG (no datasec / no decl_tag)  -> INT of 1 byte, 8 bits, same
  *                               name (4 bytes could exceed a small variable)
  *   DATASEC (no datasec)     -> STRUCT of the same size, member per VAR at
  *                               offset*8, named after the VAR; '.' and '?' in
  *                               the section name become '_'
+ *   DATASEC "?..." (no qmark_datasec) -> the leading '?' becomes '_'
  *   FUNC_PROTO (no func)     -> ENUM of 4 bytes, one enumerator per param
  *   FUNC (no func)           -> TYPEDEF of the proto
  *   FUNC (no global funcs)   -> FUNC with static linkage
@@ -656,6 +720,8 @@ int btf_fixup_datasec(struct btf *btf, uint32_t datasec_id, uint32_t size,
  *   ENUM64 (no enum64)       -> UNION of the same size whose members are all
  *                               an appended INT "enum64_placeholder" (1 byte) */
 #define PLACEHOLDER "enum64_placeholder"
+#define KSYM_INT "int"
+#define KSYM_VAR "dummy_ksym"
 
 static uint32_t info_enc(uint32_t kind, uint32_t kflag, uint32_t vlen)
 {
@@ -667,23 +733,80 @@ static uint32_t int_enc(uint32_t encoding, uint32_t offset, uint32_t bits)
 	return encoding << 24 | offset << 16 | bits;
 }
 
+/* Appends a record of 4 extra bytes (INT or VAR) and its name. */
+static void append16(uint8_t *types, uint32_t *tpos, char *strs, uint32_t *spos,
+		     const char *name, uint32_t info, uint32_t size_type, uint32_t extra)
+{
+	struct btf_type t = { .name_off = *spos, .info = info, .size = size_type };
+	memcpy(types + *tpos, &t, sizeof t);
+	memcpy(types + *tpos + sizeof t, &extra, 4);
+	*tpos += sizeof t + 4;
+	memcpy(strs + *spos, name, strlen(name) + 1);
+	*spos += (uint32_t)strlen(name) + 1;
+}
+
+static void fix_ksyms(const struct btf *btf, uint8_t *types, struct btf_type *sec,
+		      uint32_t int_id, uint32_t var_id, uint32_t var_name)
+{
+	struct btf_var_secinfo *v = (struct btf_var_secinfo *)(sec + 1);
+	uint32_t n = btf_vlen(sec);
+	for (uint32_t j = 0; j < n; j++) {
+		/* the entry's record in the copy */
+		struct btf_type *vt = (struct btf_type *)(types + ((uint8_t *)btf->types[v[j].type] -
+								   btf->types_sec));
+		if (btf_kind(vt) == BTF_KIND_FUNC) {
+			const struct btf_type *op = btf_type_by_id(btf, vt->type);
+			if (op && btf_kind(op) == BTF_KIND_FUNC_PROTO) {
+				struct btf_param *p = (struct btf_param *)(types +
+					((uint8_t *)btf->types[vt->type] - btf->types_sec) + sizeof *vt);
+				for (uint32_t k = 0; k < btf_vlen(op); k++)
+					if (p[k].type && !p[k].name_off)
+						p[k].name_off = var_name;
+			}
+			vt->info = info_enc(BTF_KIND_FUNC, 0, BTF_FUNC_GLOBAL);
+			v[j].type = var_id;
+		} else if (btf_kind(vt) == BTF_KIND_VAR) {
+			((struct btf_var *)(vt + 1))->linkage = BTF_VAR_GLOBAL_ALLOCATED;
+			vt->type = int_id;
+		}
+		v[j].offset = j * 4;
+		v[j].size = 4;
+	}
+	sec->size = n * 4;
+}
+
 void *btf_sanitize(const struct btf *btf, const struct btf_kernel_caps *caps, size_t *size)
 {
-	struct btf_kernel_caps all = { 1, 1, 1, 1, 1, 1, 1 };
+	struct btf_kernel_caps all = { 1, 1, 1, 1, 1, 1, 1, 1 };
 	struct btf_header h = { BTF_MAGIC, BTF_VERSION, 0, sizeof h, 0, 0, 0, 0 };
 	uint8_t *out, *types;
 	char *strs;
 	uint32_t id, j, i, tlen = btf->types_len, slen = btf->strs_len, placeholder = 0;
+	uint32_t ksyms = btf_find(btf, ".ksyms", BTF_KIND_DATASEC), ksym_int = 0, ksym_var = 0;
+	uint32_t nr = btf->nr, tpos = btf->types_len, spos = btf->strs_len;
 	if (!caps) caps = &all;
-	if (tlen > UINT32_MAX - 64 || slen > UINT32_MAX - 64)
-		return NULL;	/* no room for the placeholder */
+	if (caps->decl_tag && (!caps->datasec || !caps->func)) {
+		/* decl_tag (5.16) came after both: a tag on a VAR or FUNC turned
+		 * into an INT or TYPEDEF would be refused, so the tags go too */
+		all = *caps;
+		all.decl_tag = 0;
+		caps = &all;
+	}
+	if (tlen > UINT32_MAX - 128 || slen > UINT32_MAX - 128)
+		return NULL;	/* no room for the appended types */
 	if (!caps->enum64)
 		for (id = 1; id <= btf->nr && !placeholder; id++)
 			if (btf_kind(btf->types[id]) == BTF_KIND_ENUM64)
-				placeholder = btf->nr + 1;
+				placeholder = ++nr;
 	if (placeholder) {
 		tlen += sizeof(struct btf_type) + 4;
 		slen += sizeof PLACEHOLDER;
+	}
+	if (ksyms) {
+		ksym_int = ++nr;
+		ksym_var = ++nr;
+		tlen += 2 * (sizeof(struct btf_type) + 4);
+		slen += sizeof KSYM_INT + sizeof KSYM_VAR;
 	}
 	h.type_len = tlen;
 	h.str_off = tlen;
@@ -695,34 +818,50 @@ void *btf_sanitize(const struct btf *btf, const struct btf_kernel_caps *caps, si
 	memcpy(out, &h, sizeof h);
 	memcpy(types, btf->types_sec, btf->types_len);
 	memcpy(strs, btf->strs, btf->strs_len);
-	if (placeholder) {
-		struct btf_type pt = { .name_off = btf->strs_len, .info = info_enc(BTF_KIND_INT, 0, 0), .size = 1 };
-		uint32_t w = int_enc(0, 0, 8);
-		memcpy(types + btf->types_len, &pt, sizeof pt);
-		memcpy(types + btf->types_len + sizeof pt, &w, 4);
-		memcpy(strs + btf->strs_len, PLACEHOLDER, sizeof PLACEHOLDER);
+	if (placeholder)
+		append16(types, &tpos, strs, &spos, PLACEHOLDER, info_enc(BTF_KIND_INT, 0, 0), 1,
+			 int_enc(0, 0, 8));
+	if (ksyms) {
+		uint32_t var_name = spos + sizeof KSYM_INT;
+		append16(types, &tpos, strs, &spos, KSYM_INT, info_enc(BTF_KIND_INT, 0, 0), 4,
+			 int_enc(BTF_INT_SIGNED, 0, 32));
+		append16(types, &tpos, strs, &spos, KSYM_VAR, info_enc(BTF_KIND_VAR, 0, 0), ksym_int,
+			 BTF_VAR_GLOBAL_ALLOCATED);
+		fix_ksyms(btf, types, (struct btf_type *)(types + ((uint8_t *)btf->types[ksyms] -
+								   btf->types_sec)),
+			  ksym_int, ksym_var, var_name);
 	}
-	for (id = 1; id <= btf->nr; id++) {
-		/* the same record in the copy */
-		struct btf_type *t = (struct btf_type *)(types + ((uint8_t *)btf->types[id] - btf->types_sec));
-		uint32_t kind = btf_kind(t), vlen = btf_vlen(t);
+	for (id = 1, tpos = 0; id <= nr; id++) {
+		/* the record in the copy: originals at their offsets, then the appended */
+		struct btf_type *t;
+		uint32_t kind, vlen;
+		if (id <= btf->nr) {
+			t = (struct btf_type *)(types + ((uint8_t *)btf->types[id] - btf->types_sec));
+		} else {
+			t = (struct btf_type *)(types + btf->types_len + tpos);
+			tpos += sizeof *t + 4;
+		}
+		kind = btf_kind(t), vlen = btf_vlen(t);
 		if ((!caps->datasec && kind == BTF_KIND_VAR) || (!caps->decl_tag && kind == BTF_KIND_DECL_TAG)) {
 			t->info = info_enc(BTF_KIND_INT, 0, 0);	/* name kept */
 			t->size = 1;
 			*(uint32_t *)(t + 1) = int_enc(0, 0, 8);
 		} else if (!caps->datasec && kind == BTF_KIND_DATASEC) {
-			const struct btf_var_secinfo *v = btf_secinfos(btf->types[id]);
+			struct btf_var_secinfo *v = (struct btf_var_secinfo *)(t + 1);
 			struct btf_member *m = (struct btf_member *)(t + 1);
 			char *s;
 			for (s = strs + t->name_off; *s; s++)
 				if (*s == '.' || *s == '?') *s = '_';
 			t->info = info_enc(BTF_KIND_STRUCT, 0, vlen);
-			for (j = 0; j < vlen; j++) {	/* read from the original, same size records */
-				const struct btf_type *vt = btf_type_by_id(btf, v[j].type);
-				m[j].name_off = vt ? vt->name_off : 0;
-				m[j].type = v[j].type;
-				m[j].offset = v[j].offset * 8;
+			for (j = 0; j < vlen; j++) {	/* same size records: read, then write */
+				struct btf_var_secinfo si = v[j];
+				const struct btf_type *vt = si.type <= btf->nr ? btf_type_by_id(btf, si.type) : NULL;
+				m[j].name_off = vt ? vt->name_off : si.type == ksym_var ? spos - sizeof KSYM_VAR : 0;
+				m[j].type = si.type;
+				m[j].offset = si.offset * 8;
 			}
+		} else if (!caps->qmark_datasec && kind == BTF_KIND_DATASEC && strs[t->name_off] == '?') {
+			strs[t->name_off] = '_';
 		} else if (!caps->func && kind == BTF_KIND_FUNC_PROTO) {
 			t->info = info_enc(BTF_KIND_ENUM, 0, vlen);
 			t->size = sizeof(uint32_t);

@@ -20,7 +20,19 @@ struct btf;
  * Returns NULL and sets err (errnum 0) naming what is wrong, e.g.
  * "BTF: type 12 references type 900 out of range (max 57)". */
 struct btf *btf_parse(const void *data, size_t size, struct ox_err *err);
+/* Parse a split BTF (a kernel module's /sys/kernel/btf/<module>) on top of
+ * base (not copied: it must outlive the result). Its type ids continue after
+ * base's highest id and its string offsets after base's string section, so
+ * btf_type_by_id, btf_str, btf_name, btf_find... see base and split as one
+ * BTF. The same validation as btf_parse, except that the string section
+ * may be empty and need not start with NUL. */
+struct btf *btf_parse_split(const void *data, size_t size, const struct btf *base,
+			    struct ox_err *err);
 void btf_free(struct btf *btf);
+/* The base of a split BTF, NULL for a plain one. */
+const struct btf *btf_base(const struct btf *btf);
+/* The first id the BTF itself defines: 1, or a split BTF's first own id. */
+uint32_t btf_start_id(const struct btf *btf);
 
 /* Highest valid type id (ids run 1..btf_max_id; 0 is void). */
 uint32_t btf_max_id(const struct btf *btf);
@@ -78,7 +90,8 @@ const char *btf_kind_name(uint32_t kind);
  * "int *". Returns buf. */
 const char *btf_type_str(const struct btf *btf, uint32_t id, char *buf, size_t len);
 
-/* Raw blob (the object's own copy, possibly modified by the fixups below). */
+/* Raw blob (the object's own copy, possibly modified by the fixups below;
+ * a split BTF's own part only). */
 const void *btf_raw(const struct btf *btf, size_t *size);
 
 /* The DATASEC named secname ("" -> not found returns 0). */
@@ -91,11 +104,13 @@ typedef int (*btf_sym_off_fn)(void *ctx, const char *name, uint32_t *off);
 int btf_fixup_datasec(struct btf *btf, uint32_t datasec_id, uint32_t size,
 		      btf_sym_off_fn fn, void *ctx, struct ox_err *err);
 
-/* Make a copy safe for the running kernel to load: kinds it does not know
- * are rewritten (the flags say which are supported). Returns a malloc'd blob. */
+/* Make a copy safe for the running kernel to load: the .ksyms DATASEC is made
+ * loadable (externs become allocated), and kinds the kernel does not know are
+ * rewritten as libbpf does (the flags say which are supported; NULL: all).
+ * Returns a malloc'd blob. */
 struct btf_kernel_caps {
 	unsigned decl_tag:1, type_tag:1, enum64:1, float_:1, datasec:1, func:1,
-		 func_global:1;
+		 func_global:1, qmark_datasec:1;
 };
 void *btf_sanitize(const struct btf *btf, const struct btf_kernel_caps *caps, size_t *size);
 

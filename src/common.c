@@ -1,4 +1,5 @@
-/* common.c - error formatting and debug logging for the engine. */
+/* common.c - error formatting (with what privilege an EPERM lacked) and debug
+ * logging for the engine. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,6 +10,42 @@
 
 #include "common.h"
 
+/* The effective capability set (CapEff of /proc/self/status); 0 if unknown. */
+static int effective_caps(unsigned long long *caps)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+	int found = 0;
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof line, f))
+		found = sscanf(line, "CapEff: %llx", caps) == 1;
+	fclose(f);
+	return found;
+}
+
+/* An EPERM from a process that lacks a capability BPF needs: say which. */
+static void privilege_hint(struct ox_err *e)
+{
+	static const struct { int bit; const char *name; } needed[] = {
+		{ 39, "CAP_BPF" }, { 38, "CAP_PERFMON" }, { 12, "CAP_NET_ADMIN" },
+	};
+	unsigned long long caps;
+	char missing[128] = "";
+	size_t n = strlen(e->msg);
+	if (!effective_caps(&caps) || caps & (1ull << 21))	/* CAP_SYS_ADMIN allows all */
+		return;
+	for (size_t i = 0; i < sizeof needed / sizeof *needed; i++)
+		if (!(caps & (1ull << needed[i].bit)))
+			snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s, ",
+				 needed[i].name);
+	if (!missing[0])
+		return;
+	snprintf(e->msg + n, sizeof e->msg - n, " (this process lacks %sCAP_SYS_ADMIN: BPF maps "
+		 "and programs need CAP_BPF, tracing and perf events also CAP_PERFMON, network "
+		 "attachments CAP_NET_ADMIN; or CAP_SYS_ADMIN, as root has)", missing);
+}
+
 int ox_errf(struct ox_err *e, int errnum, const char *fmt, ...)
 {
 	va_list ap;
@@ -18,6 +55,8 @@ int ox_errf(struct ox_err *e, int errnum, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
+	if (errnum == EPERM)
+		privilege_hint(e);
 	return -1;
 }
 

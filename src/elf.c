@@ -425,14 +425,19 @@ static int code_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *er
 	r.sym_off = sym->st_value;
 
 	if (insn->code == (BPF_JMP | BPF_CALL)) {
-		if (insn->src_reg != BPF_PSEUDO_CALL) {
-			/* A call to an extern function (a kfunc). */
-			return ox_errf(err, 0, "program '%s': call to '%s' (kfunc) is not supported",
-				       f->name, sname);
+		if (shndx == SHN_UNDEF) {	/* a kernel function: a .ksyms extern */
+			for (uint32_t e = 0; e < obj->nr_exts; e++)
+				if (obj->exts[e].sym == (int)symi && obj->exts[e].is_func) {
+					r.kind = OX_RELO_KFUNC;
+					r.ext = (int32_t)e;
+					return add_relo(f, &r, err);
+				}
+			return ox_errf(err, 0, "program '%s' calls undefined function '%s' (a "
+				       "kernel function needs `extern ... __ksym`)", f->name, sname);
 		}
-		if (shndx == SHN_UNDEF)
-			return ox_errf(err, 0, "program '%s' calls undefined function '%s'",
-				       f->name, sname);
+		if (insn->src_reg != BPF_PSEUDO_CALL)
+			return ox_errf(err, 0, "program '%s': call relocation against '%s' on a "
+				       "helper call (src_reg %u)", f->name, sname, insn->src_reg);
 		if (shndx >= (int)elf->nr_secs || !(elf->secs[shndx].sh.sh_flags & SHF_EXECINSTR))
 			return ox_errf(err, 0, "program '%s': call relocation against '%s', which is "
 				       "not code", f->name, sname);

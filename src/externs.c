@@ -148,6 +148,10 @@ static int collect(struct ox_object *obj, struct ox_elf *elf, const struct ext_v
 		x->sym = (int)i;
 		x->weak = bind == STB_WEAK;
 		x->is_kconfig = is_kconfig;
+		x->is_func = btf_kind(btf_type_by_id(obj->btf, var)) == BTF_KIND_FUNC;
+		if (is_kconfig && x->is_func)
+			return ox_errf(err, 0, "extern function '%s' in .kconfig (functions are "
+				       ".ksyms externs)", x->name);
 		x->var = var;
 		x->type = btf_resolve(obj->btf, btf_type_by_id(obj->btf, var)->type);
 		if (!(x->name = strdup(elf->sym_names[i])))

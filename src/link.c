@@ -70,6 +70,8 @@ static int link_part(struct ox_linked *l, const struct ox_object *obj, uint32_t 
 			      (in->src_reg == BPF_PSEUDO_FUNC || (r && r->kind == OX_RELO_FUNC_ADDR));
 		int64_t target, base, pos;
 		int sec = f->sec, ti;
+		if (r && r->kind == OX_RELO_KFUNC)
+			continue;	/* a kernel function: patched at load */
 		if (!is_call && !is_func) {
 			if (in->code == (BPF_LD | BPF_IMM | BPF_DW))
 				i++;
@@ -192,5 +194,8 @@ void ox_linked_free(struct ox_linked *l)
 	free(l->parts);
 	free(l->fi);
 	free(l->li);
+	for (uint32_t i = 0; i < l->nr_poisons; i++)
+		free(l->poisons[i].why);
+	free(l->poisons);
 	memset(l, 0, sizeof *l);
 }

@@ -13,6 +13,10 @@ struct ox_linked {
 	uint32_t nr_fi;
 	struct bpf_line_info *li;
 	uint32_t nr_li;
+	/* CO-RE relocations that could not be resolved: the instruction (in
+	 * the stream) now calls helper OX_CORE_POISON_HELPER; why says what failed */
+	struct ox_core_poison { uint32_t insn; char *why; } *poisons;
+	uint32_t nr_poisons;
 };
 
 int ox_link(const struct ox_object *obj, int func, struct ox_linked *l, struct ox_err *err);

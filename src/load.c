@@ -11,7 +11,10 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "btf_probe.h"
+#include "btf_target.h"
 #include "kconfig.h"
+#include "ksyms.h"
 #include "link.h"
 #include "load.h"
 #include "sys.h"
@@ -48,6 +51,20 @@ static void memlock_hint(struct ox_err *err)
 		return;
 	snprintf(err->msg + n, sizeof err->msg - n, " (RLIMIT_MEMLOCK is %llu KiB and this "
 		 "kernel charges BPF memory to it)", (unsigned long long)r.rlim_cur / 1024);
+}
+
+/* A map the kernel will not make that big: say what E2BIG/ENOMEM mean here. */
+static void size_hint(struct ox_err *err, uint32_t key, uint32_t value, uint32_t entries)
+{
+	size_t n = strlen(err->msg);
+	double mib = ((double)key + value) * entries / (1024.0 * 1024.0);
+	if (err->errnum == E2BIG)
+		snprintf(err->msg + n, sizeof err->msg - n, ": the map is too large for its type "
+			 "(a size or max_entries beyond the kernel's limits)");
+	else if (err->errnum == ENOMEM)
+		snprintf(err->msg + n, sizeof err->msg - n, ": the map (about %.0f MiB) needs more "
+			 "memory than the kernel could allocate or this process's memory cgroup "
+			 "allows", mib);
 }
 
 static int os_err(struct ox_err *err, int e, const char *fmt, const char *a, const char *what)
@@ -89,12 +106,20 @@ static int load_btf(struct ox_instance *inst)
 {
 	union bpf_attr a;
 	struct btf_kernel_caps caps;
+	char why[128];
 	size_t size;
 	void *raw;
 	int fd;
 	if (!inst->obj->btf)
 		return -1;
-	memset(&caps, 0xff, sizeof caps);	/* probes per kind come with the kernel matrix */
+	if (!ox_btf_probe_caps(inst->obj->btf, &caps, why, sizeof why)) {
+		if (!strcmp(why, "OXLUA_BTF_CAPS=none"))
+			ox_log("%s: loading without BTF (%s)", inst->obj->name, why);
+		else
+			ox_warn("%s: %s; loading without BTF", inst->obj->name, why);
+		return -1;
+	}
+	inst->btf_func = caps.func;	/* func_info/line_info name FUNCs */
 	raw = btf_sanitize(inst->obj->btf, &caps, &size);
 	if (!raw)
 		return -1;
@@ -206,7 +231,7 @@ static int make_map(struct ox_instance *inst, int idx, int inner_fd, struct ox_e
 	struct ox_mapdef *d = &inst->obj->maps[idx];
 	struct ox_inst_map *im = &inst->maps[idx];
 	union bpf_attr a;
-	int fd, with_btf;
+	int fd, with_btf, e;
 	memset(&a, 0, sizeof a);
 	a.map_type = im->type;
 	a.key_size = im->key_size;
@@ -239,7 +264,10 @@ static int make_map(struct ox_instance *inst, int idx, int inner_fd, struct ox_e
 		snprintf(what, sizeof what, "creating %s map (key %u, value %u, max_entries %u, "
 			 "flags 0x%x)", ox_map_type_name(im->type), im->key_size, im->value_size,
 			 im->max_entries, im->map_flags);
-		return os_err(err, errno, "map '%s'", d->name, what);
+		e = errno;
+		os_err(err, e, "map '%s'", d->name, what);
+		size_hint(err, im->key_size, im->value_size, im->max_entries);
+		return -1;
 	}
 	im->fd = fd;
 	return 0;
@@ -375,17 +403,47 @@ static int fill_slots(struct ox_instance *inst, struct ox_err *err)
 struct relo_ctx {
 	struct ox_instance *inst;
 	const char *prog;
+	struct ox_ksyms *ks;
 	struct ox_err *err;
 };
+
+/* A .ksyms extern: a kernel variable's BTF id or address, or a kfunc call
+ * (poisoned when a weak kfunc is absent: loadable while the call is dead). */
+static void patch_ksym(const struct ox_relo *r, const struct ox_extern *x,
+		       const struct ox_ksym_res *res, struct bpf_insn *insn)
+{
+	if (r->kind == OX_RELO_KFUNC) {
+		if (res->set) {
+			insn->src_reg = BPF_PSEUDO_KFUNC_CALL;
+			insn->imm = (int32_t)res->btf_id;
+			insn->off = res->fd_idx;
+		} else {
+			insn->code = BPF_JMP | BPF_CALL;
+			insn->src_reg = insn->dst_reg = 0;
+			insn->off = 0;
+			insn->imm = OX_KFUNC_POISON + r->ext;
+		}
+	} else if (res->set && (x->type || x->is_func)) {	/* typed */
+		insn[0].src_reg = BPF_PSEUDO_BTF_ID;
+		insn[0].imm = (int32_t)res->btf_id;
+		insn[1].imm = res->obj_fd;
+	} else {	/* typeless, or an absent weak symbol: its address (0) */
+		insn[0].src_reg = 0;
+		insn[0].imm = (int32_t)(uint32_t)res->addr;
+		insn[1].imm = (int32_t)(uint32_t)(res->addr >> 32);
+	}
+}
 
 static int patch(void *vctx, const struct ox_relo *r, struct bpf_insn *insn)
 {
 	struct relo_ctx *c = vctx;
 	struct ox_instance *inst = c->inst;
 	int map = r->kind == OX_RELO_EXTERN ? inst->obj->kconfig_map : r->map;
-	if (r->kind == OX_RELO_EXTERN && !inst->obj->exts[r->ext].is_kconfig)
-		return ox_errf(c->err, 0, "program '%s': ksym extern '%s' is not supported yet",
-			       c->prog, inst->obj->exts[r->ext].name);
+	if (r->kind == OX_RELO_KFUNC ||
+	    (r->kind == OX_RELO_EXTERN && !inst->obj->exts[r->ext].is_kconfig)) {
+		patch_ksym(r, &inst->obj->exts[r->ext], &c->ks->res[r->ext], insn);
+		return 0;
+	}
 	if (map < 0 || inst->maps[map].fd < 0)
 		return ox_errf(c->err, 0, "program '%s': map %d was not created", c->prog, map);
 	insn[0].imm = inst->maps[map].fd;
@@ -427,21 +485,15 @@ static void log_tail(const char *log, char *out, size_t len)
 
 /* fentry/fexit/fmod_ret/lsm/tp_btf/iter programs name their target at load
  * time: its BTF id in the kernel's own BTF. */
-static int btf_target(const struct ox_func *f, struct btf **vmlinux, uint32_t *id,
+static int btf_target(const struct ox_func *f, struct ox_btf_target *tgt, uint32_t *id,
 		      struct ox_err *err)
 {
 	char name[256];
 	const char *kind = f->def.kind;
 	int btf_kind_wanted = BTF_KIND_FUNC;
-	if (!*vmlinux) {
-		struct ox_blob blob;
-		if (ox_read_file("/sys/kernel/btf/vmlinux", &blob, err))
-			return ox_errprefix(err, "program '%s' needs the kernel's BTF", f->name);
-		*vmlinux = btf_parse(blob.data, blob.size, err);
-		free(blob.data);
-		if (!*vmlinux)
-			return ox_errprefix(err, "/sys/kernel/btf/vmlinux");
-	}
+	const struct btf *vmlinux = ox_btf_target_vmlinux(tgt, err);
+	if (!vmlinux)
+		return ox_errprefix(err, "program '%s' needs the kernel's BTF", f->name);
 	if (!strcmp(kind, "lsm") || !strcmp(kind, "lsm_cgroup"))
 		snprintf(name, sizeof name, "bpf_lsm_%s", f->def.target);
 	else if (!strcmp(kind, "tp_btf"))
@@ -453,15 +505,48 @@ static int btf_target(const struct ox_func *f, struct btf **vmlinux, uint32_t *i
 	if (!f->def.target[0])
 		return ox_errf(err, EINVAL, "program '%s': section '%s' names no attach target",
 			       f->name, f->sec_name);
-	*id = btf_find(*vmlinux, name, btf_kind_wanted);
+	*id = btf_find(vmlinux, name, btf_kind_wanted);
 	if (!*id)
 		return ox_errf(err, ENOENT, "program '%s': the kernel's BTF has no %s '%s'", f->name,
 			       btf_kind_wanted == BTF_KIND_FUNC ? "function" : "type", name);
 	return 0;
 }
 
+/* A reachable poisoned CO-RE instruction: the verifier stops at the call
+ * to helper 195896080. Returns the relocation's description, NULL when the
+ * log is about something else. */
+static const char *poisoned_in_log(const struct ox_linked *l, const char *log, uint32_t *insn)
+{
+	const char *p, *hit = NULL, *line;
+	char needle[48];
+	if (!l->nr_poisons || !log)
+		return NULL;
+	snprintf(needle, sizeof needle, "unknown#%d", OX_CORE_POISON_HELPER);
+	for (p = log; (p = strstr(p, needle)); p++)
+		hit = p;
+	if (!hit)
+		return NULL;
+	/* "123: (85) call unknown#195896080" names the instruction */
+	for (p = log; (p = strstr(p, needle)) && p <= hit; p++) {
+		unsigned long n;
+		char *end;
+		for (line = p; line > log && line[-1] != '\n'; line--)
+			;
+		n = strtoul(line, &end, 10);
+		if (end == line || *end != ':')
+			continue;
+		for (uint32_t i = 0; i < l->nr_poisons; i++)
+			if (l->poisons[i].insn == n) {
+				*insn = (uint32_t)n;
+				return l->poisons[i].why;
+			}
+	}
+	*insn = l->poisons[0].insn;
+	return l->poisons[0].why;
+}
+
 static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct ox_linked *l,
-		     const struct ox_load_opts *o, struct btf **vmlinux, struct ox_err *err,
+		     const struct ox_load_opts *o, struct ox_ksyms *ks, struct ox_err *err,
 		     char **logp)
 {
 	struct ox_object *obj = inst->obj;
@@ -479,13 +564,15 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 	a.kern_version = obj->kversion ? obj->kversion : inst->kver;
 	kname(a.prog_name, f->name, NULL);
 	if ((f->def.flags & OX_SEC_NEEDS_BTF_ID) && strcmp(f->def.kind, "freplace") &&
-	    btf_target(f, vmlinux, &a.attach_btf_id, err))
+	    btf_target(f, ks->tgt, &a.attach_btf_id, err))
 		return -1;
+	if (ks->nr_fd)	/* module BTF objects named by kfunc calls */
+		a.fd_array = ox_ptr(ks->fd_array);
 	if (f->def.flags & OX_SEC_SLEEPABLE)
 		a.prog_flags |= BPF_F_SLEEPABLE;
 	if (f->def.flags & OX_SEC_XDP_FRAGS)
 		a.prog_flags |= 1u << 5;	/* BPF_F_XDP_HAS_FRAGS */
-	if (inst->btf_fd >= 0 && l->nr_fi) {
+	if (inst->btf_fd >= 0 && inst->btf_func && l->nr_fi) {
 		a.prog_btf_fd = (uint32_t)inst->btf_fd;
 		a.func_info = ox_ptr(l->fi);
 		a.func_info_cnt = l->nr_fi;
@@ -539,9 +626,17 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 		return 0;
 	}
 	{
-		char tail[2048] = "";
+		char tail[2048] = "", hint[300] = "";
+		const char *p = log ? strstr(log, "unknown#2002") : NULL;
+		long x = p ? strtol(p + 8, NULL, 10) - OX_KFUNC_POISON : -1;
+		const char *why;
+		uint32_t pinsn = 0;
 		if (log && log[0])
 			log_tail(log, tail, sizeof tail);
+		if (x >= 0 && x < (long)obj->nr_exts)
+			snprintf(hint, sizeof hint, "\n(the call of weak kfunc '%s', which this "
+				 "kernel lacks, is reachable: guard it with bpf_ksym_exists())",
+				 obj->exts[x].name);
 		ox_errf(err, e, "program '%s' (%s): loading: %s (%s)%s%s%s", f->name,
 			ox_prog_type_name(f->def.prog_type), ox_errno_name(e), strerror(e),
 			e == EPERM && (f->def.flags & OX_SEC_NEEDS_BTF_ID) ?
@@ -549,6 +644,12 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 			"(fentry/fexit/fmod_ret/lsm/tp_btf; lockdown, no BPF trampoline, or "
 			"missing CAP_BPF/CAP_PERFMON)" : "",
 			tail[0] ? "\nverifier:\n" : "", tail);
+		snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg), "%s",
+			 hint);
+		if ((why = poisoned_in_log(l, log, &pinsn)))	/* a reachable failed CO-RE relocation */
+			ox_errf(err, e, "program '%s': CO-RE relocation failed: %s (instruction %u); "
+				"loading: %s (%s)%s%s", f->name, why, pinsn, ox_errno_name(e), strerror(e),
+				tail[0] ? "\nverifier:\n" : "", tail);
 		if (e == ENOSPC && size >= LOG_MAX)
 			snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
 				 "\n(the verifier log exceeded %u bytes)", LOG_MAX);
@@ -562,50 +663,110 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 }
 
 static int load_programs(struct ox_instance *inst, const struct ox_load_opts *o,
-			 struct ox_linked *links, struct ox_err *err, char **log)
+			 struct ox_linked *links, struct ox_ksyms *ks, struct ox_err *err,
+			 char **log)
 {
-	struct btf *vmlinux = NULL;
 	int rc = 0;
 	for (uint32_t i = 0; i < inst->nr_progs && !rc; i++) {
 		struct ox_inst_prog *ip = &inst->progs[i];
 		const struct ox_func *f = &inst->obj->funcs[ip->func];
-		struct relo_ctx c = { inst, f->name, err };
+		struct relo_ctx c = { inst, f->name, ks, err };
 		rc = ox_link_each_relo(inst->obj, &links[i], patch, &c) ||
-		     prog_load(inst, ip, &links[i], o, &vmlinux, err, log) ? -1 : 0;
+		     prog_load(inst, ip, &links[i], o, ks, err, log) ? -1 : 0;
 	}
-	btf_free(vmlinux);	/* 5+ MB: parsed only when a program needs it, freed after */
 	return rc;
 }
 
 /* ---- the whole load ---- */
 
-static int mark_maps(void *vctx, const struct ox_relo *r, struct bpf_insn *insn)
+struct need_ctx {
+	int *maps;		/* per map */
+	uint8_t *exts;		/* per extern */
+	const struct ox_object *obj;
+};
+
+static int mark_needs(void *vctx, const struct ox_relo *r, struct bpf_insn *insn)
 {
-	int *need = ((void **)vctx)[0];
-	const struct ox_object *obj = ((void **)vctx)[1];
+	struct need_ctx *c = vctx;
 	(void)insn;
-	if (r->kind == OX_RELO_EXTERN)
-		need[obj->kconfig_map] = obj->kconfig_map >= 0;
-	else
-		need[r->map] = 1;
+	if (r->kind == OX_RELO_EXTERN || r->kind == OX_RELO_KFUNC) {
+		c->exts[r->ext] = 1;
+		if (c->obj->exts[r->ext].is_kconfig && c->obj->kconfig_map >= 0)
+			c->maps[c->obj->kconfig_map] = 1;
+	} else {
+		c->maps[r->map] = 1;
+	}
 	return 0;
 }
 
-static int check_core(const struct ox_object *obj, const struct ox_linked *l, struct ox_err *err)
+/* ---- CO-RE ---- */
+
+/* Does function f contain CO-RE relocation records? */
+static const struct btf_ext_sec *core_sec(const struct ox_object *obj, const struct ox_func *f)
 {
 	if (!obj->btf_ext || !obj->nr_core_relos)
-		return 0;
+		return NULL;
+	return btf_ext_find(&obj->btf_ext->core_relo, obj->sec_names[f->sec]);
+}
+
+static int func_has(const struct ox_object *obj, int sec, uint32_t insn)
+{
+	for (uint32_t i = 0; i < obj->nr_funcs; i++)
+		if (obj->funcs[i].sec == sec && insn >= obj->funcs[i].off &&
+		    insn - obj->funcs[i].off < obj->funcs[i].cnt)
+			return 1;
+	return 0;
+}
+
+/* Apply the CO-RE relocations of every part of a linked program. The
+ * target BTF is read the first time a relocation needs it. */
+static int apply_core(const struct ox_object *obj, struct ox_linked *l, struct ox_btf_target *tgt,
+		      struct ox_core_session **sess, struct ox_err *err)
+{
+	const char *prog = obj->funcs[l->parts[0].func].name;
 	for (uint32_t p = 0; p < l->nr_parts; p++) {
 		const struct ox_func *f = &obj->funcs[l->parts[p].func];
-		const struct btf_ext_sec *s = btf_ext_find(&obj->btf_ext->core_relo,
-							   obj->sec_names[f->sec]);
+		const struct btf_ext_sec *s = core_sec(obj, f);
+		uint32_t rs = s ? obj->btf_ext->core_relo.rec_size : 0;
 		for (uint32_t i = 0; s && i < s->nr; i++) {
-			uint32_t off;
-			memcpy(&off, s->recs + (size_t)i * obj->btf_ext->core_relo.rec_size, 4);
-			if (off / 8 >= f->off && off / 8 < f->off + f->cnt)
-				return ox_errf(err, ENOTSUP, "program '%s': function '%s' has CO-RE "
-					       "relocations, which this version of oxlua does not "
-					       "apply yet", obj->funcs[l->parts[0].func].name, f->name);
+			struct bpf_core_relo r;
+			char why[1024];
+			int rc;
+			memcpy(&r, s->recs + (size_t)i * rs, sizeof r);
+			if (r.insn_off % 8)
+				return ox_errf(err, EINVAL, "program '%s': CO-RE relocation #%u of section %s: "
+					       "instruction offset %u is not a multiple of 8", prog, i,
+					       s->sec_name, r.insn_off);
+			if (!func_has(obj, f->sec, r.insn_off / 8))
+				return ox_errf(err, EINVAL, "program '%s': CO-RE relocation #%u of section %s: "
+					       "instruction %u is in no function", prog, i, s->sec_name,
+					       r.insn_off / 8);
+			if (r.insn_off / 8 < f->off || r.insn_off / 8 - f->off >= f->cnt)
+				continue;	/* another function of the section */
+			if (!*sess) {
+				struct ox_core_target *ct = ox_btf_target_core(tgt, err);
+				if (!ct)
+					return ox_errprefix(err, "program '%s' has CO-RE relocations", prog);
+				if (!(*sess = ox_core_session_new(obj->btf, ct)))
+					return ox_errf(err, ENOMEM, "out of memory");
+			}
+			rc = ox_core_apply(*sess, &r, l->insns + l->parts[p].base, f->cnt,
+					   r.insn_off / 8 - f->off, why, sizeof why, err);
+			if (rc < 0)
+				return ox_errprefix(err, "program '%s': function '%s': CO-RE relocation #%u "
+						    "(%s of %s)", prog, f->name, i, ox_core_kind_name(r.kind),
+						    btf_name(obj->btf, r.type_id)[0] ?
+						    btf_name(obj->btf, r.type_id) : "an anonymous type");
+			if (rc == OX_CORE_POISONED) {
+				void *np = realloc(l->poisons, (l->nr_poisons + 1) * sizeof *l->poisons);
+				if (!np)
+					return ox_errf(err, ENOMEM, "out of memory");
+				l->poisons = np;
+				if (!(l->poisons[l->nr_poisons].why = strdup(why)))
+					return ox_errf(err, ENOMEM, "out of memory");
+				l->poisons[l->nr_poisons++].insn = l->parts[p].base + r.insn_off / 8 - f->off;
+				ox_log("program '%s': CO-RE relocation #%u poisoned: %s", prog, i, why);
+			}
 		}
 	}
 	return 0;
@@ -616,13 +777,20 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 {
 	struct ox_instance *inst = calloc(1, sizeof *inst);
 	struct ox_linked *links = NULL;
+	struct ox_btf_target tgt;	/* the kernel's BTF, read only if needed, freed below */
+	struct ox_core_session *sess = NULL;
+	struct ox_ksyms ks;		/* .ksyms and kallsyms: once per load */
 	int *need = NULL;
+	uint8_t *need_ext = NULL;
+	ox_btf_target_init(&tgt, o->btf_path, o->sysfs_btf_dir);
+	memset(&ks, 0, sizeof ks);
 	if (log)
 		*log = NULL;
 	if (!inst || !(inst->maps = calloc(obj->nr_maps + 1, sizeof *inst->maps)) ||
 	    !(inst->progs = calloc(o->nr_progs + 1, sizeof *inst->progs)) ||
 	    !(links = calloc(o->nr_progs + 1, sizeof *links)) ||
-	    !(need = calloc(obj->nr_maps + 1, sizeof *need))) {
+	    !(need = calloc(obj->nr_maps + 1, sizeof *need)) ||
+	    !(need_ext = calloc(obj->nr_exts + 1, 1)) || ox_ksyms_init(&ks, obj, &tgt, err)) {
 		ox_errf(err, ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -633,7 +801,7 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 		inst->maps[i].fd = -1;
 	for (uint32_t i = 0; i < o->nr_progs; i++) {
 		int fi = ox_object_find_func(obj, o->progs[i]);
-		void *ctx[2] = { need, obj };
+		struct need_ctx ctx = { need, need_ext, obj };
 		if (fi < 0) {
 			ox_errf(err, ENOENT, "no program named '%s' in %s", o->progs[i], obj->name);
 			goto fail;
@@ -647,9 +815,9 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 		inst->progs[i].func = fi;
 		inst->progs[i].fd = -1;
 		inst->nr_progs++;
-		if (ox_link(obj, fi, &links[i], err) || check_core(obj, &links[i], err))
+		if (ox_link(obj, fi, &links[i], err) || apply_core(obj, &links[i], &tgt, &sess, err))
 			goto fail;
-		ox_link_each_relo(obj, &links[i], mark_maps, ctx);
+		ox_link_each_relo(obj, &links[i], mark_needs, &ctx);
 	}
 	for (uint32_t i = 0; i < o->nr_maps; i++) {
 		int mi = ox_object_find_map(obj, o->maps[i].name);
@@ -664,13 +832,18 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 		for (uint32_t s = 0; need[i] && s < obj->maps[i].nr_slots; s++)
 			if (!obj->maps[i].slots[s].is_prog)
 				need[ox_object_find_map(obj, obj->maps[i].slots[s].target)] = 1;
+	if (ox_ksyms_resolve(&ks, obj, need_ext, err))
+		goto fail;
 	memlock_prepare(inst->kver);
 	inst->btf_fd = load_btf(inst);
 	for (uint32_t i = 0; i < obj->nr_maps; i++)
 		if (need[i] && create_map(inst, (int)i, o, err))
 			goto fail;
-	if (load_programs(inst, o, links, err, log) || fill_slots(inst, err))
+	ox_core_session_free(sess);
+	sess = NULL;
+	if (load_programs(inst, o, links, &ks, err, log) || fill_slots(inst, err))
 		goto fail;
+	ox_btf_target_release(&tgt);	/* 5+ MB: read only when a program needs it, freed after */
 	for (uint32_t i = 0; i < obj->nr_maps; i++) {	/* pins last: nothing to undo */
 		struct ox_inst_map *im = &inst->maps[i];
 		if (im->fd >= 0 && im->pin && !im->reused && ox_obj_pin(im->fd, im->pin)) {
@@ -685,12 +858,18 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 		ox_linked_free(&links[i]);
 	free(links);
 	free(need);
+	free(need_ext);
+	ox_ksyms_release(&ks);
 	return inst;
 fail:
 	for (uint32_t i = 0; links && i < o->nr_progs; i++)
 		ox_linked_free(&links[i]);
 	free(links);
 	free(need);
+	free(need_ext);
+	ox_ksyms_release(&ks);
+	ox_core_session_free(sess);
+	ox_btf_target_release(&tgt);
 	ox_instance_free(inst);
 	return NULL;
 }

@@ -35,6 +35,9 @@ struct ox_load_opts {
 	const char *kconfig_path;	/* NULL: the running kernel's */
 	uint32_t log_level;		/* 0: log only on failure */
 	uint32_t log_size;		/* first log buffer size; 0: 64 KiB */
+	const char *btf_path;		/* BTF for CO-RE relocations in place of the kernel's
+					 * (raw BTF or an ELF file with .BTF); NULL: the kernel's */
+	const char *sysfs_btf_dir;	/* where the kernel's BTF is; NULL: /sys/kernel/btf */
 };
 
 struct ox_inst_map {
@@ -54,6 +57,7 @@ struct ox_inst_prog {
 struct ox_instance {
 	struct ox_object *obj;
 	int btf_fd;
+	int btf_func;		/* the kernel knows BTF FUNCs: func_info and line_info go along */
 	int closed;		/* set by ox_instance_close */
 	uint32_t kver;		/* the running kernel's version code */
 	struct ox_inst_map *maps;	/* obj->nr_maps entries */

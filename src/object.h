@@ -12,16 +12,18 @@
 enum ox_relo_kind {
 	OX_RELO_MAP,		/* ld_imm64 of a map: imm = map fd */
 	OX_RELO_DATA,		/* ld_imm64 into a global data map: map value + off */
-	OX_RELO_EXTERN,		/* ld_imm64 of a .kconfig extern: .kconfig value + off */
+	OX_RELO_EXTERN,		/* ld_imm64 of an extern: .kconfig value + off, or a .ksyms
+				 * kernel variable (BTF id or address) */
 	OX_RELO_CALL,		/* bpf-to-bpf call into another function */
 	OX_RELO_FUNC_ADDR,	/* ld_imm64 of a function address (callbacks) */
+	OX_RELO_KFUNC,		/* call of a .ksyms extern function (a kfunc) */
 };
 
 struct ox_relo {
 	uint32_t insn;		/* index in the function */
 	uint8_t kind;		/* enum ox_relo_kind */
 	int32_t map;		/* OX_RELO_MAP/DATA: map index */
-	int32_t ext;		/* OX_RELO_EXTERN: extern index */
+	int32_t ext;		/* OX_RELO_EXTERN/KFUNC: extern index */
 	int32_t target_sec;	/* CALL/FUNC_ADDR: ELF section of the target */
 	uint64_t sym_off;	/* symbol value (DATA offset, CALL target base) */
 };
@@ -71,8 +73,10 @@ struct ox_extern {
 	int sym;		/* ELF symbol index */
 	int weak;
 	int is_kconfig;		/* else .ksyms */
-	uint32_t var;		/* BTF VAR id (0 if no BTF) */
-	uint32_t type;		/* resolved type id */
+	int is_func;		/* .ksyms: a kernel function (BTF FUNC), else a variable */
+	uint32_t var;		/* BTF VAR (or FUNC) id */
+	uint32_t type;		/* resolved type id (FUNC: its FUNC_PROTO; 0: void,
+				 * a typeless ksym) */
 	uint32_t size, align, off;	/* layout in the .kconfig map */
 	int ext_type;		/* enum ox_ext_type */
 	int is_signed;

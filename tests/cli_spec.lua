@@ -146,3 +146,163 @@ describe("the C module", function()
     assert.equal("true\n", out)
   end)
 end)
+
+describe("oxlua run as root #root", function()
+  local dir, n = nil, 0
+  local ADVICE = "; fix it or pass %-%-allow%-unsafe%-permissions\n$"
+
+  before_each(function()
+    dir = os.tmpname()
+    os.remove(dir)
+    assert(h.sh("mkdir -m 0700 " .. dir))
+  end)
+  after_each(function() h.sh("rm -rf " .. dir) end)
+
+  -- A file in the test directory with the given mode.
+  local function file(name, mode, src)
+    n = n + 1
+    local path = ("%s/%d-%s"):format(dir, n, name)
+    local f = assert(io.open(path, "wb"))
+    f:write(src)
+    f:close()
+    assert(h.sh(("chmod %s %s"):format(mode, path)))
+    return path
+  end
+  local function policy(mode, src) return file("policy.lua", mode, src or 'print("ran")') end
+
+  it("refuses a policy file writable by others, saying why", function()
+    local p = policy("0666")
+    local out, err, code = sh(OXLUA .. " run " .. p)
+    assert.equal(1, code)
+    assert.equal("", out)
+    assert.matches("^oxlua: refusing to run " .. p:gsub("%p", "%%%0") ..
+      ": it is writable by others %(mode 0666%)" .. ADVICE, err)
+  end)
+
+  it("refuses a policy file writable by its group", function()
+    local _, err, code = sh(OXLUA .. " run " .. policy("0620"))
+    assert.equal(1, code)
+    assert.matches(": it is writable by its group %(mode 0620%)" .. ADVICE, err)
+  end)
+
+  it("accepts a policy of mode 0644 owned by root", function()
+    local out, err, code = sh(OXLUA .. " run " .. policy("0644"))
+    assert.equal(0, code, err)
+    assert.equal("ran\n", out)
+  end)
+
+  it("runs an unsafe policy with --allow-unsafe-permissions", function()
+    local out, _, code = sh(OXLUA .. " run --allow-unsafe-permissions " .. policy("0666") .. " x")
+    assert.equal(0, code)
+    assert.equal("ran\n", out)
+  end)
+
+  it("refuses a policy owned by another non-root user", function()
+    local p = policy("0644")
+    assert(h.sh("chown nobody " .. p))
+    local _, err, code = sh(OXLUA .. " run " .. p)
+    assert.equal(1, code)
+    assert.matches(": it is owned by uid %d+, not by root" .. ADVICE, err)
+  end)
+
+  it("refuses a policy in a directory others can write, and judges a symlink by its target", function()
+    local p = policy("0644")
+    assert(h.sh("chmod 0777 " .. dir))
+    local _, err, code = sh(OXLUA .. " run " .. p)
+    assert.equal(1, code)
+    assert.matches(": directory " .. dir:gsub("%p", "%%%0") .. " is writable by others %(mode 0777%)" .. ADVICE, err)
+    assert(h.sh("chmod 0700 " .. dir))
+    local bad = policy("0646")
+    local link = dir .. "/link.lua"
+    assert(h.sh(("ln -s %s %s"):format(bad, link)))
+    _, err, code = sh(OXLUA .. " run " .. link)
+    assert.equal(1, code)
+    assert.matches(": it is a symlink to " .. bad:gsub("%p", "%%%0") .. ", which is writable by others %(mode 0646%)", err)
+  end)
+
+  it("refuses an object the policy loads when it is unsafe, and not with the flag", function()
+    local obj = file("legacy.bpf.o", "0666", h.read(h.obj("legacy")))
+    local p = policy("0600", ([[
+      local ox = require "oxlua"
+      local bp, err, errno = ox.blueprint(%q)
+      print(bp ~= nil, err, errno)
+      local g = ox.group { blueprint = %q, versions = { ox.version { programs = { "legacy_prog" } } } }
+      print(g:load())
+    ]]):format(obj, obj))
+    local out, _, code = sh(OXLUA .. " run " .. p)
+    assert.equal(0, code)
+    local msg = "refusing to load " .. obj:gsub("%p", "%%%0") .. ": it is writable by others %(mode 0666%); " ..
+      "fix it or pass %-%-allow%-unsafe%-permissions"
+    assert.matches("^false\t" .. msg .. "\t13\nnil\t" .. msg .. "\t13\n$", out)
+    out, _, code = sh(OXLUA .. " run --allow-unsafe-permissions " .. p)
+    assert.equal(0, code)
+    assert.matches("^true\tnil\tnil\ntrue\n$", out)
+  end)
+
+  it("leaves plain require \"oxlua\" unchecked unless asked", function()
+    local ox = require "oxlua"
+    local obj = file("legacy.bpf.o", "0666", h.read(h.obj("legacy")))
+    assert.truthy(ox.blueprint(obj))
+    assert.equal("it is writable by others (mode 0666)", ox.permission_problem(obj))
+    assert.is_false(ox.check_permissions(true))
+    local bp, err, errno = ox.blueprint(obj)
+    assert.is_nil(bp)
+    assert.equal(13, errno)
+    assert.matches("; fix it or call ox%.check_permissions%(false%)$", err)
+    assert.truthy(ox.blueprint { data = h.read(obj) }) -- bytes are not a file
+    assert.is_true(ox.check_permissions(false))
+    assert.truthy(ox.blueprint(obj))
+    assert.is_nil(ox.permission_problem(h.obj("legacy")))
+    assert.is_nil(ox.permission_problem(dir .. "/missing.o"))
+  end)
+end)
+
+describe("no shell", function()
+  -- Code that could hand a string to a shell: none is allowed in the
+  -- engine, the bindings, the CLI or the Lua layer.
+  local C_BAD = { "%f[%w_]system%s*%(", "%f[%w_]popen%s*%(", "%f[%w_]exec[lv]p?e?%s*%(",
+    '"/bin/sh"', '"sh"', '"%-c"' }
+  local LUA_BAD = { "os%.execute", "io%.popen", "%f[%w_]popen%s*%(" }
+
+  local function scan(files, patterns, hits)
+    for _, path in ipairs(files) do
+      local ln = 0
+      for line in io.lines(path) do
+        ln = ln + 1
+        for _, pat in ipairs(patterns) do
+          if line:find(pat) then
+            hits[#hits + 1] = ("%s:%d: %s"):format(path, ln, line)
+            break
+          end
+        end
+      end
+    end
+  end
+
+  local function list(cmd)
+    local out = {}
+    for l in h.output(cmd):gmatch("[^\n]+") do out[#out + 1] = l end
+    return out
+  end
+
+  it("is ever invoked by the sources", function()
+    local c = list("ls src/*.c src/*.h src/lua/*.c src/lua/*.h src/cli/*.c include/*.h")
+    local lua = list("ls lua/oxlua/*.lua")
+    assert.truthy(#c > 30 and #lua >= 5)
+    local hits = {}
+    scan(c, C_BAD, hits)
+    scan(lua, LUA_BAD, hits)
+    assert.same({}, hits)
+    -- the scanner itself finds what it looks for
+    local probe = os.tmpname()
+    local f = io.open(probe, "w")
+    f:write('x = io.popen("ls")\nint r = system("ls");\nexecvp(argv[0], argv);\n')
+    f:close()
+    local in_c, in_lua = {}, {}
+    scan({ probe }, C_BAD, in_c)
+    scan({ probe }, LUA_BAD, in_lua)
+    os.remove(probe)
+    assert.equal(3, #in_c)
+    assert.equal(1, #in_lua)
+  end)
+end)

@@ -68,6 +68,19 @@ function ox.perfmap(name, opts) end
 ---@return oxlua.KernelFeatures
 function ox.features() end
 
+---Why a file is unsafe to load code from (writable by group or others, owned
+---by another user, or in such a directory), or nil when it is safe.
+---@param path string
+---@return string|nil problem
+function ox.permission_problem(path) end
+
+---Turn permission checks on ox.blueprint(path) on or off; returns whether
+---they were on. While on, an unsafe object gives nil, "refusing to load ...".
+---@param on boolean
+---@param advice? string appended to refusals
+---@return boolean was_on
+function ox.check_permissions(on, advice) end
+
 ---Versions of a program set, tried in order by `group:load()`.
 ---@param t oxlua.GroupSpec
 ---@return oxlua.Group
@@ -252,6 +265,7 @@ function ox.close_all() end
 ---@field programs (oxlua.Program|string)[] non-empty
 ---@field maps? table<string, oxlua.MapOptions>|oxlua.MapSpec[] by name, or a list of ox.map/ox.perfmap entries
 ---@field globals? table<string, oxlua.Value> initial values by global name
+---@field btf? string BTF file for CO-RE relocations instead of the kernel's (wins over the group's)
 
 ---@class oxlua.Version
 ---@field name string? set to "version N" by ox.group when absent
@@ -259,6 +273,7 @@ function ox.close_all() end
 ---@field maps table<string, oxlua.MapOptions>
 ---@field handlers table<string, { fn: oxlua.Handler, opts: oxlua.HandlerOptions, lost: oxlua.LostHandler? }> from ox.perfmap entries
 ---@field globals table<string, oxlua.Value>
+---@field btf string?
 
 ---------------------------------------------------------------------------
 -- Groups
@@ -270,6 +285,7 @@ function ox.close_all() end
 ---@field pin_root? string for LIBBPF_PIN_BY_NAME maps (default /sys/fs/bpf)
 ---@field kconfig? string kernel config file for .kconfig externs
 ---@field log_size? integer initial verifier log size
+---@field btf? string BTF file (raw, or ELF with .BTF) for CO-RE relocations instead of the kernel's
 
 ---@class oxlua.Failure
 ---@field version string the version's name
@@ -292,6 +308,7 @@ function ox.close_all() end
 ---@field pin_root string?
 ---@field kconfig string?
 ---@field log_size integer?
+---@field btf string?
 ---@field version oxlua.Version? the loaded version
 ---@field instance oxlua.Instance? owns every fd while loaded
 ---@field programs table<string, oxlua.LoadedProgram>
@@ -350,6 +367,7 @@ function Group:stats() end
 ---@field flags integer
 ---@field fd integer
 ---@field id integer?
+---@field btf_id integer? the BTF object the map was created with
 ---@field pin string?
 ---@field reused boolean?
 
@@ -423,6 +441,7 @@ function Map:fd() end
 ---@field fd integer
 ---@field id integer?
 ---@field tag string? the kernel's 8-byte tag
+---@field btf_id integer? the BTF object of its func/line info
 
 ---A program of a loaded instance.
 ---@class oxlua.LoadedProgram
@@ -570,6 +589,8 @@ function Loop:close() end
 ---@field kconfig? string
 ---@field log_level? integer
 ---@field log_size? integer
+---@field btf? string BTF file for CO-RE relocations instead of the kernel's
+---@field btf_dir? string directory in place of /sys/kernel/btf (vmlinux and module BTF)
 
 ---A parsed object.
 ---@class oxlua.Object
@@ -653,12 +674,22 @@ function core.open(path) end
 ---@return integer? errno
 function core.parse(bytes, name) end
 
----Validate a raw BTF blob.
+---Validate a raw BTF blob; kinds counts the types of each kind. With base,
+---bytes is a split BTF on top of it.
 ---@param bytes string
----@return { types: integer, size: integer }|nil info
+---@param base? string raw base BTF (vmlinux for a module's BTF)
+---@return { types: integer, size: integer, kinds: table<string, integer> }|nil info
 ---@return string? message
 ---@return integer? errno
-function core.btf(bytes) end
+function core.btf(bytes, base) end
+
+---The BTF blob a load would hand a kernel lacking the capabilities set to
+---false (func, func_global, datasec, qmark_datasec, float, decl_tag, type_tag,
+---enum64). Raises on invalid BTF.
+---@param bytes string
+---@param caps? table<string, boolean>
+---@return string
+function core.btf_sanitize(bytes, caps) end
 
 ---@param map oxlua.Map
 ---@param fn oxlua.Handler
@@ -680,6 +711,23 @@ function core.errname(errno) end
 ---@return integer code LINUX_KERNEL_VERSION
 ---@return string version e.g. "6.18.0"
 function core.kernel_version() end
+
+---@class oxlua.KernelType
+---@field id integer
+---@field kind string "struct", "enum", "int", ...
+---@field name string
+---@field size integer?
+---@field module string? the module whose BTF has it
+---@field members { name: string, bit_offset: integer, bitfield_size: integer, type: integer }[]? structs and unions
+---@field values table<string, integer>? enums
+
+---A type of the kernel's BTF (vmlinux, then modules) or of a BTF file.
+---@param spec string "struct foo", "union foo", "enum foo" or a plain name
+---@param opts? { btf: string?, btf_dir: string? }
+---@return oxlua.KernelType|nil type
+---@return string? message
+---@return integer? errno
+function core.kernel_type(spec, opts) end
 
 ---Offsets of members of a struct in the running kernel's BTF (one result
 ---per member; the BTF is parsed once). nil, message, errno if one is missing.
@@ -738,6 +786,31 @@ function core.probe_fentry(fn) end
 ---Remove tracefs entries of oxlua processes that died.
 ---@return integer removed
 function core.cleanup_probes() end
+
+---@class oxlua.Stat
+---@field kind "file"|"dir"|"link"|"other"
+---@field mode integer permission bits (st_mode & 07777)
+---@field uid integer
+---@field gid integer
+
+---stat(2), or lstat(2) with nofollow.
+---@param path string
+---@param nofollow? boolean
+---@return oxlua.Stat|nil st
+---@return string? message
+---@return integer? errno
+function core.stat(path, nofollow) end
+
+---The absolute path with every symlink resolved.
+---@param path string
+---@return string|nil real
+---@return string? message
+---@return integer? errno
+function core.realpath(path) end
+
+---@return integer uid the real user id
+---@return integer euid the effective user id
+function core.uids() end
 
 ---@param uprobe? boolean uprobe entries instead of kprobe ones
 ---@param pid? integer only this process's

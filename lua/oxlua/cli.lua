@@ -11,6 +11,11 @@ local M = {}
 local usage = [[
 usage: oxlua run [POLICY.lua] [ARGS...] run a policy script (arg holds ARGS); without
                                        one, the default exec monitor [--json]
+       oxlua run --allow-unsafe-permissions ...
+                                       as root, run refuses a policy or object file
+                                       that group or others can write or another
+                                       user owns (or in such a directory); this
+                                       option runs it anyway
        oxlua inspect FILE [--json]     list an object's programs, maps, globals
        oxlua probe [--json]            what this kernel supports
        oxlua [-e STAT] [-l [G=]NAME] [-i] [-v] [- ARGS...]
@@ -129,7 +134,37 @@ function M.probe(as_json, out)
   return 0
 end
 
-function M.run(script, args)
+-- Running as root, refuse code from files others could have changed
+-- (unless --allow-unsafe-permissions); policy files here, objects in
+-- ox.blueprint. Returns true, or prints why not and returns false.
+local ALLOW = "--allow-unsafe-permissions"
+local function permissions_ok(script, allow)
+  local _, euid = ox.core.uids()
+  if allow or euid ~= 0 then return true end
+  local advice = "fix it or pass " .. ALLOW
+  ox.check_permissions(true, advice)
+  local why = script and ox.permission_problem(script)
+  if why then
+    eprintf("oxlua: refusing to run %s: %s; %s", script, why, advice)
+    return false
+  end
+  return true
+end
+
+-- Entries a killed oxlua process left in tracefs (its links and perf fds
+-- died with it; these do not): removed before anything is attached.
+local function cleanup_stale()
+  local n = ox.core.cleanup_probes()
+  if n > 0 then
+    eprintf("oxlua: removed %d tracefs probe %s left by exited oxlua processes", n,
+      n == 1 and "entry" or "entries")
+  end
+end
+
+function M.run(script, args, allow_unsafe)
+  local policy_file = script and script:sub(1, 1) ~= "-" and script or nil
+  if not permissions_ok(policy_file, allow_unsafe) then return 1 end
+  cleanup_stale()
   if not script or script:sub(1, 1) == "-" then -- the default policy
     local rest = { script }
     table.move(args, 1, #args, #rest + 1, rest)
@@ -172,9 +207,11 @@ function M.main(argv)
   elseif cmd == "probe" then
     return M.probe(argv[2] == "--json")
   elseif cmd == "run" then
+    local i, allow = 2, false
+    while argv[i] == ALLOW do allow, i = true, i + 1 end
     local rest = {}
-    for i = 3, #argv do rest[#rest + 1] = argv[i] end
-    return M.run(argv[2], rest)
+    for j = i + 1, #argv do rest[#rest + 1] = argv[j] end
+    return M.run(argv[i], rest, allow)
   end
   eprintf("oxlua: unknown command '%s'\n%s", cmd, usage)
   return 2

@@ -38,9 +38,92 @@ function Blueprint:__tostring()
   return ("oxlua.blueprint (%s)"):format(self.name)
 end
 
+---------------------------------------------------------------------------
+-- Permission checks on the files a process loads code from, as sshd
+-- (StrictModes) and sudo do: off unless ox.check_permissions(true) turns
+-- them on (`oxlua run` does, when it runs as root).
+
+local EACCES = 13
+local permission_advice -- nil: no checks; else what a refusal advises
+
+local function dirname(path)
+  local d = path:match("^(.*)/[^/]*$")
+  if d == nil then return "." end
+  return d == "" and "/" or d
+end
+
+-- Why a file or directory st (core.stat's table) is unsafe, or nil.
+local function unsafe(st, me, sticky_ok)
+  if st.uid ~= 0 and st.uid ~= me then
+    return ("owned by uid %d, not by root%s"):format(st.uid, me ~= 0 and (" or uid " .. me) or "")
+  end
+  local sticky = sticky_ok and st.mode & 512 ~= 0 -- 01000: only owners may rename or delete
+  if st.mode & 2 ~= 0 and not sticky then
+    return ("writable by others (mode %04o)"):format(st.mode)
+  elseif st.mode & 16 ~= 0 and not sticky then
+    return ("writable by its group (mode %04o)"):format(st.mode)
+  end
+end
+
+-- Every directory from dir up to "/" (dir absolute, symlinks resolved).
+local function check_dirs(dir, me)
+  while true do
+    local st = core.stat(dir)
+    if st then
+      local why = unsafe(st, me, true)
+      if why then return ("directory %s is %s"):format(dir, why) end
+    end
+    if dir == "/" then return nil end
+    dir = dirname(dir)
+  end
+end
+
+-- ox.permission_problem(path) -> nil when path is safe to load code from,
+-- or why it is not: the file (a symlink's target) must be owned by root or
+-- the real user and not writable by group or others, and so must every
+-- directory above it (and above the symlink) unless the directory is sticky.
+-- A path that does not exist has no problem here (opening it will fail).
+function M.permission_problem(path)
+  if type(path) ~= "string" then argerror("permission_problem", "path must be a string") end
+  local me = core.uids()
+  local real = core.realpath(path)
+  if not real then return nil end
+  local st = core.stat(real)
+  if not st then return nil end
+  local why = unsafe(st, me, false)
+  if why then
+    if real ~= path and core.stat(path, true).kind == "link" then
+      return ("it is a symlink to %s, which is %s"):format(real, why)
+    end
+    return "it is " .. why
+  end
+  why = check_dirs(dirname(real), me)
+  if not why then
+    local linkdir = core.realpath(dirname(path))
+    if linkdir and linkdir ~= dirname(real) then why = check_dirs(linkdir, me) end
+  end
+  return why
+end
+
+-- ox.check_permissions(on[, advice]) -> whether checks were on. While on,
+-- ox.blueprint(path) (and so ox.group with a path) refuses an object whose
+-- ox.permission_problem is not nil, with advice appended to the message.
+function M.check_permissions(on, advice)
+  if advice ~= nil and type(advice) ~= "string" then
+    argerror("check_permissions", "advice must be a string")
+  end
+  local was = permission_advice ~= nil
+  permission_advice = on and (advice or "fix it or call ox.check_permissions(false)") or nil
+  return was
+end
+
 function M.blueprint(src)
   local obj, err, errno
   if type(src) == "string" then
+    local why = permission_advice and M.permission_problem(src)
+    if why then
+      return nil, ("refusing to load %s: %s; %s"):format(src, why, permission_advice), EACCES
+    end
     obj, err, errno = core.open(src)
   elseif type(src) == "table" then
     if type(src.data) ~= "string" then argerror("blueprint", "data must be a string of bytes") end
@@ -116,7 +199,7 @@ function M.version(t)
     argerror("version", "programs must be a non-empty list")
   end
   local v = setmetatable({
-    name = t.name, programs = {}, maps = {}, handlers = {}, globals = t.globals or {},
+    name = t.name, programs = {}, maps = {}, handlers = {}, globals = t.globals or {}, btf = t.btf,
   }, Version)
   for i, p in ipairs(t.programs) do v.programs[i] = as_program(p, i) end
   for k, o in pairs(t.maps or {}) do
@@ -140,6 +223,7 @@ function M.version(t)
     end
   end
   if type(v.globals) ~= "table" then argerror("version", "globals must be a table") end
+  if v.btf ~= nil and type(v.btf) ~= "string" then argerror("version", "btf must be a path") end
   return v
 end
 
@@ -175,13 +259,14 @@ function M.group(t)
   if type(versions) ~= "table" or #versions == 0 then
     argerror("group", "versions must be a non-empty list")
   end
+  if t.btf ~= nil and type(t.btf) ~= "string" then argerror("group", "btf must be a path") end
   for i, v in ipairs(versions) do
     if getmetatable(v) ~= Version then argerror("group", ("versions[%d] is not ox.version{...}"):format(i)) end
     v.name = v.name or ("version " .. i)
   end
   local g = setmetatable({
     blueprint = bp, versions = versions, pin_root = t.pin_root, kconfig = t.kconfig,
-    log_size = t.log_size, programs = {}, maps = {}, failures = {}, links = {},
+    log_size = t.log_size, btf = t.btf, programs = {}, maps = {}, failures = {}, links = {},
     readers = {}, handlers = {}, warnings = {},
   }, Group)
   g.globals = globals_proxy(g)
@@ -214,6 +299,7 @@ local function load_version(self, bp, v)
   return bp.object:load {
     programs = names, maps = v.maps, globals = v.globals,
     pin_root = self.pin_root, kconfig = self.kconfig, log_size = self.log_size,
+    btf = v.btf or self.btf,
   }
 end
 

@@ -375,6 +375,10 @@ static int m_info(lua_State *L)
 	if (ox_map_info(v.fd, &info) == 0) {
 		lua_pushinteger(L, info.id);
 		lua_setfield(L, -2, "id");
+		if (info.btf_id) {
+			lua_pushinteger(L, info.btf_id);
+			lua_setfield(L, -2, "btf_id");
+		}
 	}
 	return 1;
 }

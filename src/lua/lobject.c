@@ -211,7 +211,7 @@ static int scratch_gc(lua_State *L)
 }
 
 /* object:load{ programs = {names}, maps = {name = {...}}, globals = {name = value},
- *              pin_root =, kconfig =, log_level =, log_size = }
+ *              pin_root =, kconfig =, log_level =, log_size =, btf =, btf_dir = }
  * -> instance | nil, message, errno, verifier log */
 static int o_load(lua_State *L)
 {
@@ -325,7 +325,11 @@ static int o_load(lua_State *L)
 	opts.log_level = (uint32_t)luaL_optinteger(L, -1, 0);
 	lua_getfield(L, 2, "log_size");
 	opts.log_size = (uint32_t)luaL_optinteger(L, -1, 0);
-	lua_pop(L, 4);	/* strings stay anchored in the spec table */
+	lua_getfield(L, 2, "btf");
+	opts.btf_path = luaL_optstring(L, -1, NULL);
+	lua_getfield(L, 2, "btf_dir");
+	opts.sysfs_btf_dir = luaL_optstring(L, -1, NULL);
+	lua_pop(L, 6);	/* strings stay anchored in the spec table */
 
 	ud = lua_newuserdatauv(L, sizeof *ud, 1);
 	ud->inst = NULL;

@@ -104,6 +104,10 @@ static int p_info(lua_State *L)
 		lua_setfield(L, -2, "id");
 		lua_pushlstring(L, (const char *)info.tag, sizeof info.tag);
 		lua_setfield(L, -2, "tag");
+		if (info.btf_id) {
+			lua_pushinteger(L, info.btf_id);
+			lua_setfield(L, -2, "btf_id");
+		}
 	}
 	return 1;
 }
