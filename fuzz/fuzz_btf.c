@@ -1,9 +1,10 @@
 /* fuzz_btf.c - libFuzzer target: the BTF parser and everything that walks a
  * parsed BTF, then .BTF.ext against it.
  *
- * Input: a little-endian u32 N, then N bytes of .BTF, then the rest as
- * .BTF.ext (N larger than what follows takes all of it as .BTF). The seeds
- * are the .BTF and .BTF.ext sections of the test objects in this layout.
+ * Input: a little-endian u32 N, then N bytes of .BTF, then the rest, parsed
+ * both as .BTF.ext and as a split BTF (a module's) on top of the first part
+ * (N larger than what follows takes all of it as .BTF). The seeds are the
+ * .BTF and .BTF.ext sections of the test objects in this layout.
  *
  * Besides the sanitizers the harness checks that a sanitized copy of a valid
  * BTF is itself valid BTF: the rewrites for older kernels must not produce
@@ -38,7 +39,7 @@ static int sym_off(void *ctx, const char *name, uint32_t *off)
 	return 0;
 }
 
-static void walk(struct btf *btf)
+static void walk(const struct btf *btf)
 {
 	uint32_t n = btf_max_id(btf), id;
 	char buf[512], spec[300];
@@ -128,6 +129,21 @@ static void ext(const uint8_t *data, size_t size, const struct btf *btf)
 	btf_ext_free(e);
 }
 
+/* The second part as a module's split BTF on top of the first. */
+static void split(const uint8_t *data, size_t size, const struct btf *base)
+{
+	struct ox_err err;
+	struct btf *mod = btf_parse_split(data, size, base, &err);
+	if (!mod) {
+		CHECK(err.msg[0], "no error message");
+		return;
+	}
+	CHECK(btf_base(mod) == base, "split BTF lost its base");
+	CHECK(btf_start_id(mod) == btf_max_id(base) + 1, "split ids do not follow the base's");
+	walk(mod);
+	btf_free(mod);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ox_err err;
@@ -147,6 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	walk(btf);
 	sanitize(btf);
 	ext(data + n, size - n, btf);
+	split(data + n, size - n, btf);
 	fixup(btf);
 	walk(btf);
 	sanitize(btf);
