@@ -251,18 +251,25 @@ FUZZ_BUILD   := build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 # fuzz_core needs the CO-RE engine (src/relo_core.c).
-FUZZ_TARGETS ?= fuzz_object fuzz_btf fuzz_symbols \
+FUZZ_TARGETS ?= fuzz_object fuzz_btf fuzz_symbols fuzz_decode \
 	$(if $(and $(wildcard src/relo_core.c),$(wildcard fuzz/fuzz_core.c)),fuzz_core)
-FUZZ_CFLAGS  := -g -O1 -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE \
+FUZZ_CFLAGS  := -g -O1 -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE $(LUA_CFLAGS) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_ENGINE_OBJ := $(ENGINE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 
+# fuzz_decode drives the bindings' BTF decoders (with its own Lua state).
+FUZZ_DECODE_SRC := src/lua/lbtf.c src/lua/lbtfplan.c
+
 fuzzbins: $(FUZZ_REPLAY)
 $(FUZZ_REPLAY): $(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(ENGINE_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ fuzz/$*.c fuzz/replay.c $(ENGINE_OBJ) $(LDLIBS_ENGINE)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ fuzz/$*.c fuzz/replay.c $(FUZZ_EXTRA_OBJ) $(ENGINE_OBJ) \
+		$(LDLIBS_ENGINE) $(FUZZ_EXTRA_LIBS)
+$(BUILD)/fuzz/fuzz_decode: $(FUZZ_DECODE_SRC:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/fuzz/fuzz_decode: FUZZ_EXTRA_OBJ = $(FUZZ_DECODE_SRC:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/fuzz/fuzz_decode: FUZZ_EXTRA_LIBS = $(LUA_LIBS) -lm -ldl
 
 $(FUZZ_BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -270,11 +277,18 @@ $(FUZZ_BUILD)/obj/%.o: %.c $(HEADERS)
 $(FUZZ_BINS): $(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_ENGINE_OBJ) $(HEADERS)
 	@test -f "$$($(FUZZ_CC) -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$$(uname -m).a" || \
 		scripts/setup.sh --fuzz
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_ENGINE_OBJ) $(LDLIBS_ENGINE)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA_OBJ) $(FUZZ_ENGINE_OBJ) \
+		$(LDLIBS_ENGINE) $(FUZZ_EXTRA_LIBS)
+$(FUZZ_BUILD)/fuzz_decode: $(FUZZ_DECODE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+$(FUZZ_BUILD)/fuzz_decode: FUZZ_EXTRA_OBJ = $(FUZZ_DECODE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+$(FUZZ_BUILD)/fuzz_decode: FUZZ_EXTRA_LIBS = -llua5.4 -lm
 $(FUZZ_BUILD)/fuzz_object.dict: fuzz/elf.dict fuzz/btf.dict
 	@mkdir -p $(dir $@)
 	cat $^ > $@
 $(FUZZ_BUILD)/fuzz_btf.dict $(FUZZ_BUILD)/fuzz_core.dict: fuzz/btf.dict
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(FUZZ_BUILD)/fuzz_decode.dict: fuzz/btf.dict
 	@mkdir -p $(dir $@)
 	cp $< $@
 $(FUZZ_BUILD)/fuzz_symbols.dict: fuzz/elf.dict
@@ -285,7 +299,8 @@ $(FUZZ_BUILD)/fuzz_symbols.dict: fuzz/elf.dict
 # uprobe test binaries for the symbol lookup.
 fuzz-seeds: $(BPF_OBJ) $(ASSET_OBJ) fuzz/seeds.lua testbins
 	@mkdir -p $(FUZZ_BUILD)/seeds/fuzz_object $(FUZZ_BUILD)/seeds/fuzz_btf \
-		$(FUZZ_BUILD)/seeds/fuzz_symbols $(FUZZ_BUILD)/seeds/fuzz_core
+		$(FUZZ_BUILD)/seeds/fuzz_symbols $(FUZZ_BUILD)/seeds/fuzz_core \
+		$(FUZZ_BUILD)/seeds/fuzz_decode
 	lua5.4 fuzz/seeds.lua $(FUZZ_BUILD)/seeds $(BPF_OBJ) $(ASSET_OBJ)
 	cp $(BUILD)/tests/target $(BUILD)/tests/libtarget.so $(FUZZ_BUILD)/seeds/fuzz_symbols/
 
