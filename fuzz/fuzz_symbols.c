@@ -1,12 +1,14 @@
-/* fuzz_symbols.c - libFuzzer target: uprobe symbol lookup in an arbitrary
- * executable or shared library (symbols.c reads any file a user names).
- * The input is written to a memfd and looked up by name, by versioned name
- * and by address, as an attach point `uprobe:PATH:SYM` would. */
+/* fuzz_symbols.c - libFuzzer target: the files a user names by path. The
+ * input is written to a memfd, looked up by symbol name, versioned name and
+ * address as an attach point `uprobe:PATH:SYM` would (symbols.c reads any
+ * executable or library), and read as a user-given BTF file (raw BTF or an
+ * ELF file with .BTF, btf_target.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../src/btf_target.h"
 #include "../src/symbols.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -32,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		(void)ox_sym_file_offset(path, names[i], &off, &err);
 	(void)ox_addr_file_offset(path, 0x1040, &off, &err);
+	btf_free(ox_btf_read_file(path, &err));
 	close(fd);
 	return 0;
 }
