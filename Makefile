@@ -8,6 +8,7 @@
 #   make kernel-matrix  the kernel tests on Debian's 6.1 kernel under qemu and on
 #                   the running kernel, one result line per kernel (needs root)
 #   make inspect F=obj.o
+#   make fuzz       libFuzzer targets (fuzz/), each run FUZZ_SECONDS (default 60)
 #
 # Missing build dependencies are installed by scripts/setup.sh (Debian).
 
@@ -59,7 +60,7 @@ BPF_OBJ    := $(BPF_SRC:tests/bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 ASSET_SRC  := $(wildcard bpf/*.bpf.c)
 ASSET_OBJ  := $(ASSET_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 
-all: $(BUILD)/oxlua $(BUILD)/lua/oxlua/core.so $(BUILD)/liboxlua.a bpf testbins examples
+all: $(BUILD)/oxlua $(BUILD)/lua/oxlua/core.so $(BUILD)/liboxlua.a bpf testbins examples fuzzbins
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -144,7 +145,7 @@ kernel-matrix: all
 	OXLUA_BUILD=$(BUILD) scripts/kernel-matrix.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 # Example C hosts (examples/README.md): built as a user would build them, with
 # the system's shared liblua5.4 and the static library.
@@ -186,7 +187,7 @@ uninstall:
 	for d in lib/lua/5.4/oxlua share/lua/5.4/oxlua share/oxlua/types share/oxlua; do \
 		rmdir "$(DESTDIR)$(PREFIX)/$$d" 2>/dev/null || true; done
 
-.PHONY: all bpf testbins examples run inspect test test-asan kernel-matrix clean install uninstall
+.PHONY: all bpf testbins examples fuzzbins run inspect test test-asan kernel-matrix clean install uninstall
 
 # Benchmarks (bench/README.md): oxlua's readers against libbpf's, measured side
 # by side. Only the reference consumer under bench/ links libbpf.
@@ -242,3 +243,96 @@ $(BUILD)/bench/mapops.bpf.o: bench/mapops.bpf.c
 $(BUILD)/bench/mapops_ref: bench/mapops_ref.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $< -lbpf
+
+# Fuzzing (fuzz/): libFuzzer targets built with clang, ASan and UBSan into
+# build-fuzz/, seeded from the test objects and tests/fuzz/regressions/.
+# `make fuzz` runs each target FUZZ_SECONDS; crashes land in
+# build-fuzz/crashes/<target>/ and make fails. FUZZ_TARGETS picks targets,
+# FUZZ_ARGS adds libFuzzer options (-jobs=2, -max_len=...).
+# The normal build links each harness with fuzz/replay.c instead of libFuzzer
+# ($(BUILD)/fuzz/<target> FILE|DIR...): tests/fuzz_spec.lua replays the
+# regression inputs through them (under ASan with `make test-asan`), and so
+# does `make fuzz-replay`.
+FUZZ_BUILD   := build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+# fuzz_core needs the CO-RE engine (src/relo_core.c).
+FUZZ_TARGETS ?= fuzz_object fuzz_btf fuzz_symbols fuzz_decode \
+	$(if $(and $(wildcard src/relo_core.c),$(wildcard fuzz/fuzz_core.c)),fuzz_core)
+FUZZ_CFLAGS  := -g -O1 -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE $(LUA_CFLAGS) \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_ENGINE_OBJ := $(ENGINE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+
+# fuzz_decode drives the bindings' BTF decoders (with its own Lua state).
+FUZZ_DECODE_SRC := src/lua/lbtf.c src/lua/lbtfplan.c
+
+fuzzbins: $(FUZZ_REPLAY)
+$(FUZZ_REPLAY): $(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(ENGINE_OBJ) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ fuzz/$*.c fuzz/replay.c $(FUZZ_EXTRA_OBJ) $(ENGINE_OBJ) \
+		$(LDLIBS_ENGINE) $(FUZZ_EXTRA_LIBS)
+$(BUILD)/fuzz/fuzz_decode: $(FUZZ_DECODE_SRC:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/fuzz/fuzz_decode: FUZZ_EXTRA_OBJ = $(FUZZ_DECODE_SRC:%.c=$(BUILD)/obj/%.o)
+$(BUILD)/fuzz/fuzz_decode: FUZZ_EXTRA_LIBS = $(LUA_LIBS) -lm -ldl
+
+$(FUZZ_BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(FUZZ_BINS): $(FUZZ_BUILD)/%: fuzz/%.c $(FUZZ_ENGINE_OBJ) $(HEADERS)
+	@test -f "$$($(FUZZ_CC) -print-resource-dir)/lib/linux/libclang_rt.fuzzer-$$(uname -m).a" || \
+		scripts/setup.sh --fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA_OBJ) $(FUZZ_ENGINE_OBJ) \
+		$(LDLIBS_ENGINE) $(FUZZ_EXTRA_LIBS)
+$(FUZZ_BUILD)/fuzz_decode: $(FUZZ_DECODE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+$(FUZZ_BUILD)/fuzz_decode: FUZZ_EXTRA_OBJ = $(FUZZ_DECODE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+$(FUZZ_BUILD)/fuzz_decode: FUZZ_EXTRA_LIBS = -llua5.4 -lm
+$(FUZZ_BUILD)/fuzz_object.dict: fuzz/elf.dict fuzz/btf.dict
+	@mkdir -p $(dir $@)
+	cat $^ > $@
+$(FUZZ_BUILD)/fuzz_btf.dict $(FUZZ_BUILD)/fuzz_core.dict: fuzz/btf.dict
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(FUZZ_BUILD)/fuzz_decode.dict: fuzz/btf.dict
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(FUZZ_BUILD)/fuzz_symbols.dict: fuzz/elf.dict
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+# Seeds: the test objects, their .BTF/.BTF.ext for the BTF target, and the
+# uprobe test binaries for the symbol lookup.
+fuzz-seeds: $(BPF_OBJ) $(ASSET_OBJ) fuzz/seeds.lua testbins
+	@mkdir -p $(FUZZ_BUILD)/seeds/fuzz_object $(FUZZ_BUILD)/seeds/fuzz_btf \
+		$(FUZZ_BUILD)/seeds/fuzz_symbols $(FUZZ_BUILD)/seeds/fuzz_core \
+		$(FUZZ_BUILD)/seeds/fuzz_decode
+	lua5.4 fuzz/seeds.lua $(FUZZ_BUILD)/seeds $(BPF_OBJ) $(ASSET_OBJ)
+	cp $(BUILD)/tests/target $(BUILD)/tests/libtarget.so $(FUZZ_BUILD)/seeds/fuzz_symbols/
+
+fuzz: $(FUZZ_BINS) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%.dict) fuzz-seeds
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes/$$t; \
+		for d in $(FUZZ_BUILD)/seeds/$$t tests/fuzz/regressions/$$t; do \
+			if [ -d $$d ]; then cp -n $$d/* $(FUZZ_BUILD)/corpus/$$t/ 2>/dev/null || true; fi; \
+		done; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s, log $(FUZZ_BUILD)/$$t.log"; \
+		if $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=25 \
+			-dict=$(FUZZ_BUILD)/$$t.dict -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t/ \
+			-print_final_stats=1 $(FUZZ_ARGS) $(FUZZ_BUILD)/corpus/$$t \
+			>$(FUZZ_BUILD)/$$t.log 2>&1; then \
+			grep -E '^#[0-9]+[[:space:]]+DONE' $(FUZZ_BUILD)/$$t.log | tail -n 1; \
+		else \
+			fail=1; tail -n 40 $(FUZZ_BUILD)/$$t.log; \
+			echo "fuzz: $$t failed; inputs in $(FUZZ_BUILD)/crashes/$$t:"; \
+			ls $(FUZZ_BUILD)/crashes/$$t; \
+		fi; \
+	done; exit $$fail
+# The regression inputs through the replay binaries, without busted.
+fuzz-replay: fuzzbins
+	@for t in $(FUZZ_TARGETS); do \
+		if [ -d tests/fuzz/regressions/$$t ]; then \
+			$(BUILD)/fuzz/$$t tests/fuzz/regressions/$$t || exit 1; \
+		fi; \
+	done
+.PHONY: fuzz fuzz-seeds fuzz-replay

@@ -1,11 +1,16 @@
 #!/bin/sh
 # setup.sh - install oxlua's build and test dependencies (Debian, Ubuntu).
 # Does nothing but check when everything is already installed.
+#   scripts/setup.sh --fuzz   clang's libFuzzer runtime instead (make fuzz)
 set -eu
 
 PACKAGES="build-essential pkg-config lua5.4 liblua5.4-dev libelf-dev zlib1g-dev
 libedit-dev clang llvm bpftool libbpf-dev linux-libc-dev lua-busted strace
 iproute2 tmux"
+if [ "${1:-}" = --fuzz ]; then
+	ver=$(clang --version 2>/dev/null | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -n 1)
+	PACKAGES="libclang-rt-${ver:-14}-dev"
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "setup: no dpkg-query: not a Debian system; see vagrant/*/bootstrap.sh for other distributions" >&2

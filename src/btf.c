@@ -751,10 +751,10 @@ static void fix_ksyms(const struct btf *btf, uint8_t *types, struct btf_type *se
 	struct btf_var_secinfo *v = (struct btf_var_secinfo *)(sec + 1);
 	uint32_t n = btf_vlen(sec);
 	for (uint32_t j = 0; j < n; j++) {
-		/* the entry's record in the copy */
-		struct btf_type *vt = (struct btf_type *)(types + ((uint8_t *)btf->types[v[j].type] -
-								   btf->types_sec));
-		if (btf_kind(vt) == BTF_KIND_FUNC) {
+		/* the entry's record in the copy (an entry of type 0, void, has none) */
+		struct btf_type *vt = v[j].type ? (struct btf_type *)(types +
+			((uint8_t *)btf->types[v[j].type] - btf->types_sec)) : NULL;
+		if (vt && btf_kind(vt) == BTF_KIND_FUNC) {
 			const struct btf_type *op = btf_type_by_id(btf, vt->type);
 			if (op && btf_kind(op) == BTF_KIND_FUNC_PROTO) {
 				struct btf_param *p = (struct btf_param *)(types +
@@ -765,7 +765,7 @@ static void fix_ksyms(const struct btf *btf, uint8_t *types, struct btf_type *se
 			}
 			vt->info = info_enc(BTF_KIND_FUNC, 0, BTF_FUNC_GLOBAL);
 			v[j].type = var_id;
-		} else if (btf_kind(vt) == BTF_KIND_VAR) {
+		} else if (vt && btf_kind(vt) == BTF_KIND_VAR) {
 			((struct btf_var *)(vt + 1))->linkage = BTF_VAR_GLOBAL_ALLOCATED;
 			vt->type = int_id;
 		}

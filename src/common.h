@@ -39,7 +39,10 @@ void ox_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define OX_MAX_BTF_TYPES     (1u << 20)
 #define OX_MAX_PROG_INSNS    (1u << 20)   /* the kernel's BPF_COMPLEXITY_LIMIT_INSNS */
 #define OX_MAX_MAPS          4096u
+#define OX_MAX_DATA_SIZE     (1u << 30)   /* a global data section (.data, .bss, ...) */
+#define OX_MAX_RELOS         (1u << 20)   /* entries of one relocation section */
 #define OX_MAX_BTF_DEPTH     32           /* modifiers/typedef chains, nesting */
+#define OX_MAX_KCONFIG_SIZE  (1u << 20)   /* all .kconfig externs together */
 
 /* A whole file read into memory (malloc'd). */
 struct ox_blob {

@@ -16,11 +16,28 @@
 #define EM_BPF 247
 #endif
 
+static int sec_order(const void *x, const void *y, void *ctx)
+{
+	const struct ox_elf *elf = ctx;
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	int c = strcmp(elf->secs[a].name, elf->secs[b].name);
+	return c ? c : a < b ? -1 : a > b;
+}
+
+/* The first section (lowest index) named name: a binary search of the name
+ * index (a DATASEC is matched to its section for every DATASEC of the BTF). */
 int ox_elf_find_sec(const struct ox_elf *elf, const char *name)
 {
-	for (size_t i = 1; i < elf->nr_secs; i++)
-		if (elf->secs[i].name && strcmp(elf->secs[i].name, name) == 0)
-			return (int)i;
+	size_t lo = 0, n = elf->nr_secs ? elf->nr_secs - 1 : 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(elf->secs[elf->sec_by_name[mid]].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && strcmp(elf->secs[elf->sec_by_name[lo]].name, name) == 0)
+		return (int)elf->sec_by_name[lo];
 	return -1;
 }
 
@@ -35,11 +52,42 @@ int ox_elf_sym_at(const struct ox_elf *elf, int sec, uint64_t off)
 	return -1;
 }
 
+/* Order of the name index: section, then name, then symbol index. */
+static int sym_cmp(const struct ox_elf *elf, uint32_t a, int sec, const char *name, uint32_t b)
+{
+	int c;
+	if (elf->syms[a].st_shndx != sec)
+		return elf->syms[a].st_shndx < sec ? -1 : 1;
+	if ((c = strcmp(elf->sym_names[a], name)))
+		return c;
+	return a < b ? -1 : a > b;
+}
+
+static int sym_order(const void *x, const void *y, void *ctx)
+{
+	const struct ox_elf *elf = ctx;
+	uint32_t b = *(const uint32_t *)y;
+	return sym_cmp(elf, *(const uint32_t *)x, elf->syms[b].st_shndx, elf->sym_names[b], b);
+}
+
+/* The first symbol (lowest index) of section sec named name: a binary search
+ * of the name index, so that looking up every variable of a DATASEC costs
+ * n log n on hostile objects too. */
 int ox_elf_sym_named(const struct ox_elf *elf, int sec, const char *name)
 {
-	for (size_t i = 1; i < elf->nr_syms; i++)
+	size_t lo = 0, hi = elf->nr_syms ? elf->nr_syms - 1 : 0;	/* by_name omits symbol 0 */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (sym_cmp(elf, elf->by_name[mid], sec, name, 0) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < (elf->nr_syms ? elf->nr_syms - 1 : 0)) {
+		uint32_t i = elf->by_name[lo];
 		if (elf->syms[i].st_shndx == sec && strcmp(elf->sym_names[i], name) == 0)
 			return (int)i;
+	}
 	return -1;
 }
 
@@ -55,6 +103,9 @@ int ox_elf_each_rel(const struct ox_elf *elf, int target, ox_rel_fn fn, void *ct
 			return ox_errf(err, 0, "section '%s': sh_entsize %lu, expected %zu",
 				       s->name, (unsigned long)s->sh.sh_entsize, sizeof(Elf64_Rel));
 		n = s->size / sizeof(Elf64_Rel);
+		if (n > OX_MAX_RELOS)
+			return ox_errf(err, 0, "section '%s': %zu relocations (limit %u)", s->name, n,
+				       OX_MAX_RELOS);
 		for (size_t j = 0; j < n; j++) {
 			GElf_Rel rel;
 			memcpy(&rel, s->data + j * sizeof(Elf64_Rel), sizeof rel);
@@ -100,8 +151,18 @@ static int read_sections(struct ox_elf *elf, const uint8_t *img, size_t size, st
 			return ox_errf(err, 0, "section '%s': offset %lu + size %lu is past the end "
 				       "of the file (%zu bytes)", s->name, (unsigned long)s->sh.sh_offset,
 				       (unsigned long)s->sh.sh_size, size);
+		/* instructions are read in place: struct bpf_insn needs alignment */
+		if ((s->sh.sh_flags & SHF_EXECINSTR) && s->sh.sh_offset % 8)
+			return ox_errf(err, 0, "section '%s': code at file offset %lu is not 8-byte "
+				       "aligned", s->name, (unsigned long)s->sh.sh_offset);
 		s->data = img + s->sh.sh_offset;
 	}
+	if (!(elf->sec_by_name = malloc(n * sizeof *elf->sec_by_name)))
+		return ox_errf(err, ENOMEM, "out of memory");
+	for (size_t i = 1; i < n; i++)
+		elf->sec_by_name[i - 1] = (uint32_t)i;
+	if (n > 2)
+		qsort_r(elf->sec_by_name, n - 1, sizeof *elf->sec_by_name, sec_order, elf);
 	return 0;
 }
 
@@ -145,6 +206,12 @@ static int read_symbols(struct ox_elf *elf, struct ox_err *err)
 			return ox_errf(err, 0, "symbol '%s': section index %u out of range",
 				       elf->sym_names[i], (unsigned)sym->st_shndx);
 	}
+	if (!(elf->by_name = malloc(n ? n * sizeof *elf->by_name : 1)))
+		return ox_errf(err, ENOMEM, "out of memory");
+	for (size_t i = 1; i < n; i++)
+		elf->by_name[i - 1] = (uint32_t)i;
+	if (n > 2)
+		qsort_r(elf->by_name, n - 1, sizeof *elf->by_name, sym_order, elf);
 	return 0;
 }
 
@@ -156,6 +223,50 @@ static int cmp_func(const void *a, const void *b)
 	if (x->sec != y->sec)
 		return x->sec - y->sec;
 	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static int cmp_name(const void *a, const void *b, void *ctx)
+{
+	const struct ox_object *obj = ctx;
+	return strcmp(obj->funcs[*(const uint32_t *)a].name, obj->funcs[*(const uint32_t *)b].name);
+}
+
+/* Programs are found by name: two with one name are refused. */
+static int unique_progs(const struct ox_object *obj, struct ox_err *err)
+{
+	uint32_t *idx = malloc((obj->nr_funcs ? obj->nr_funcs : 1) * sizeof *idx), n = 0;
+	int rc = 0;
+	if (!idx)
+		return ox_errf(err, ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < obj->nr_funcs; i++)
+		if (obj->funcs[i].is_prog)
+			idx[n++] = i;
+	if (n > 1)
+		qsort_r(idx, n, sizeof *idx, cmp_name, (void *)obj);
+	for (uint32_t i = 1; i < n && !rc; i++)
+		if (strcmp(obj->funcs[idx[i]].name, obj->funcs[idx[i - 1]].name) == 0)
+			rc = ox_errf(err, 0, "two programs are named '%s'", obj->funcs[idx[i]].name);
+	free(idx);
+	return rc;
+}
+
+/* Executable sections with code but no function symbol cannot be split. */
+static int code_covered(const struct ox_object *obj, const struct ox_elf *elf, struct ox_err *err)
+{
+	uint8_t *has = calloc(elf->nr_secs, 1);
+	int rc = 0;
+	if (!has)
+		return ox_errf(err, ENOMEM, "out of memory");
+	for (uint32_t j = 0; j < obj->nr_funcs; j++)
+		has[obj->funcs[j].sec] = 1;
+	for (size_t i = 1; i < elf->nr_secs && !rc; i++) {
+		const struct ox_elf_sec *s = &elf->secs[i];
+		if (s->sh.sh_type == SHT_PROGBITS && (s->sh.sh_flags & SHF_EXECINSTR) && s->size &&
+		    !has[i])
+			rc = ox_errf(err, 0, "section '%s' has code but no function symbol", s->name);
+	}
+	free(has);
+	return rc;
 }
 
 static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
@@ -175,9 +286,6 @@ static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_er
 		if (s->size % sizeof(struct bpf_insn))
 			return ox_errf(err, 0, "section '%s': size %zu is not a multiple of 8",
 				       s->name, s->size);
-		if ((uintptr_t)s->data % 8)	/* instructions are read in place */
-			return ox_errf(err, 0, "section '%s': offset %lu is not 8-byte aligned",
-				       s->name, (unsigned long)s->sh.sh_offset);
 		if (sym->st_value % 8 || sym->st_size % 8 ||
 		    !ox_range_ok(sym->st_value, sym->st_size, s->size))
 			return ox_errf(err, 0, "function '%s': offset %lu size %lu do not fit "
@@ -211,7 +319,8 @@ static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_er
 		if (!f->known)	/* (def.target points into f->sec_name) */
 			f->def.target = "", f->def.kind = "";
 	}
-	qsort(obj->funcs, obj->nr_funcs, sizeof *obj->funcs, cmp_func);
+	if (obj->nr_funcs)
+		qsort(obj->funcs, obj->nr_funcs, sizeof *obj->funcs, cmp_func);
 	for (uint32_t i = 0; i < obj->nr_funcs; i++) {
 		struct ox_func *f = &obj->funcs[i];
 		if (f->cnt == 0) {	/* size missing: runs to the next function or the end */
@@ -220,6 +329,8 @@ static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_er
 				end = obj->funcs[i + 1].off;
 			f->cnt = end - f->off;
 		}
+		if (f->cnt == 0)
+			return ox_errf(err, 0, "function '%s' has no instructions", f->name);
 		if (f->cnt > OX_MAX_PROG_INSNS)
 			return ox_errf(err, 0, "function '%s': %u instructions (limit %u)", f->name,
 				       f->cnt, OX_MAX_PROG_INSNS);
@@ -227,31 +338,27 @@ static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_er
 		    f->off + f->cnt > obj->funcs[i + 1].off)
 			return ox_errf(err, 0, "functions '%s' and '%s' overlap", f->name,
 				       obj->funcs[i + 1].name);
-		for (uint32_t j = 0; j < i; j++)
-			if (strcmp(obj->funcs[j].name, f->name) == 0 && f->is_prog && obj->funcs[j].is_prog)
-				return ox_errf(err, 0, "two programs are named '%s'", f->name);
 	}
-	/* Executable sections with code but no function symbol cannot be split. */
-	for (size_t i = 1; i < elf->nr_secs; i++) {
-		const struct ox_elf_sec *s = &elf->secs[i];
-		int found = 0;
-		if (s->sh.sh_type != SHT_PROGBITS || !(s->sh.sh_flags & SHF_EXECINSTR) || !s->size)
-			continue;
-		for (uint32_t j = 0; j < obj->nr_funcs && !found; j++)
-			found = obj->funcs[j].sec == (int)i;
-		if (!found)
-			return ox_errf(err, 0, "section '%s' has code but no function symbol", s->name);
-	}
-	return 0;
+	return unique_progs(obj, err) || code_covered(obj, elf, err) ? -1 : 0;
 }
 
-/* The function of section sec that holds instruction idx, -1. */
-static int func_at(const struct ox_object *obj, int sec, uint64_t idx)
+/* The function of section sec that holds instruction idx, -1. Functions are
+ * sorted by (section, offset) and do not overlap: a binary search. */
+int ox_object_func_at(const struct ox_object *obj, int sec, uint64_t idx)
 {
-	for (uint32_t i = 0; i < obj->nr_funcs; i++) {
-		const struct ox_func *f = &obj->funcs[i];
+	uint32_t lo = 0, hi = obj->nr_funcs;
+	while (lo < hi) {	/* first function after (sec, idx) */
+		uint32_t mid = lo + (hi - lo) / 2;
+		const struct ox_func *f = &obj->funcs[mid];
+		if (f->sec < sec || (f->sec == sec && f->off <= idx))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo > 0) {
+		const struct ox_func *f = &obj->funcs[lo - 1];
 		if (f->sec == sec && idx >= f->off && idx < (uint64_t)f->off + f->cnt)
-			return (int)i;
+			return (int)(lo - 1);
 	}
 	return -1;
 }
@@ -276,11 +383,14 @@ static int find_map_at(const struct ox_object *obj, int sec, uint64_t off, int d
 
 static int add_relo(struct ox_func *f, const struct ox_relo *r, struct ox_err *err)
 {
-	struct ox_relo *p = realloc(f->relos, (f->nr_relos + 1) * sizeof *p);
-	if (!p)
-		return ox_errf(err, ENOMEM, "out of memory");
-	f->relos = p;
-	p[f->nr_relos++] = *r;
+	uint32_t n = f->nr_relos;
+	if ((n & (n - 1)) == 0) {	/* 0, 1, 2, 4, ...: grow to double */
+		struct ox_relo *p = realloc(f->relos, (n ? 2 * (size_t)n : 1) * sizeof *p);
+		if (!p)
+			return ox_errf(err, ENOMEM, "out of memory");
+		f->relos = p;
+	}
+	f->relos[f->nr_relos++] = *r;
 	return 0;
 }
 
@@ -303,7 +413,7 @@ static int code_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *er
 		return ox_errf(err, 0, "section '%s': relocation %zu at offset %lu is past the "
 			       "section's end (%zu bytes)", s->name, i, (unsigned long)rel->r_offset,
 			       s->size);
-	fi = func_at(obj, c->sec, idx);
+	fi = ox_object_func_at(obj, c->sec, idx);
 	if (fi < 0)
 		return ox_errf(err, 0, "section '%s': relocation %zu at offset %lu is outside "
 			       "every function", s->name, i, (unsigned long)rel->r_offset);
@@ -384,6 +494,12 @@ static int code_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *er
 		       "which is neither maps nor data", f->name, sname, elf->secs[shndx].name);
 }
 
+static int cmp_relo(const void *a, const void *b)
+{
+	const struct ox_relo *x = a, *y = b;
+	return x->insn < y->insn ? -1 : x->insn > y->insn;
+}
+
 static int collect_relos(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
 {
 	for (size_t i = 1; i < elf->nr_secs; i++) {
@@ -393,6 +509,17 @@ static int collect_relos(struct ox_object *obj, struct ox_elf *elf, struct ox_er
 			continue;
 		if (ox_elf_each_rel(elf, (int)i, code_rel, &c, err))
 			return -1;
+	}
+	/* Sorted by instruction, for the linker's binary search; an instruction
+	 * takes one relocation (so a function has at most one per instruction). */
+	for (uint32_t i = 0; i < obj->nr_funcs; i++) {
+		struct ox_func *f = &obj->funcs[i];
+		if (f->nr_relos > 1)
+			qsort(f->relos, f->nr_relos, sizeof *f->relos, cmp_relo);
+		for (uint32_t j = 1; j < f->nr_relos; j++)
+			if (f->relos[j].insn == f->relos[j - 1].insn)
+				return ox_errf(err, 0, "function '%s': two relocations at instruction %u",
+					       f->name, f->relos[j].insn);
 	}
 	return 0;
 }
@@ -471,6 +598,8 @@ static void elf_close(struct ox_elf *elf)
 	free(elf->secs);
 	free(elf->syms);
 	free(elf->sym_names);
+	free(elf->by_name);
+	free(elf->sec_by_name);
 }
 
 static int parse(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)

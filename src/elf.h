@@ -18,9 +18,11 @@ struct ox_elf {
 	const char *file;	/* name used in messages */
 	struct ox_elf_sec *secs;
 	size_t nr_secs;
+	uint32_t *sec_by_name;	/* section indices sorted by (name, index) */
 	GElf_Sym *syms;
 	const char **sym_names;
 	size_t nr_syms;
+	uint32_t *by_name;	/* symbol indices sorted by (section, name, index) */
 	int symtab, maps_sec, btf_maps_sec;
 };
 

@@ -17,8 +17,15 @@ static int classify(struct ox_object *obj, struct ox_extern *x, struct ox_err *e
 	int align = btf_align(btf, x->type);
 	if (!t || size <= 0 || align <= 0)
 		return ox_errf(err, 0, "extern '%s': type has no usable size", x->name);
+	if (size > OX_MAX_KCONFIG_SIZE)
+		return ox_errf(err, 0, "extern '%s': %lld bytes, larger than the %u byte limit of "
+			       ".kconfig", x->name, (long long)size, OX_MAX_KCONFIG_SIZE);
 	x->size = (uint32_t)size;
 	x->align = (uint32_t)align;
+	if ((btf_kind(t) == BTF_KIND_INT || btf_kind(t) == BTF_KIND_ENUM) &&
+	    size != 1 && size != 2 && size != 4 && size != 8)
+		return ox_errf(err, 0, "extern '%s': %lld-byte integer (expected 1, 2, 4 or 8 bytes)",
+			       x->name, (long long)size);
 	switch (btf_kind(t)) {
 	case BTF_KIND_INT: {
 		uint32_t enc = BTF_INT_ENCODING(btf_int_word(t));
@@ -55,25 +62,65 @@ static int classify(struct ox_object *obj, struct ox_extern *x, struct ox_err *e
 		       btf_kind_name(btf_kind(t)));
 }
 
-/* Find the DATASEC (".kconfig" or ".ksyms") listing VAR `name`. */
-static uint32_t find_extern_var(const struct btf *btf, const char *name, int *is_kconfig)
+/* The variables of the ".kconfig" and ".ksyms" DATASECs, sorted by name
+ * (then .kconfig first, then order of appearance) for binary search. */
+struct ext_var { const char *name; uint32_t var, seq; int is_kconfig; };
+
+static int cmp_var(const void *a, const void *b)
+{
+	const struct ext_var *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static struct ext_var *extern_vars(const struct btf *btf, uint32_t *n)
 {
 	static const char *const secs[] = { ".kconfig", ".ksyms" };
+	const struct btf_type *t[2];
+	struct ext_var *v;
+	uint32_t total = 0;
 	for (int s = 0; s < 2; s++) {
-		uint32_t ds = btf_find_datasec(btf, secs[s]);
-		const struct btf_type *t = btf_type_by_id(btf, ds);
-		for (uint32_t i = 0; t && i < btf_vlen(t); i++) {
-			uint32_t v = btf_secinfos(t)[i].type;
-			if (!strcmp(btf_name(btf, v), name)) {
-				*is_kconfig = s == 0;
-				return v;
-			}
+		t[s] = btf_type_by_id(btf, btf_find_datasec(btf, secs[s]));
+		total += t[s] ? btf_vlen(t[s]) : 0;
+	}
+	*n = 0;
+	if (!(v = malloc((total ? total : 1) * sizeof *v)))
+		return NULL;
+	for (int s = 0; s < 2; s++)
+		for (uint32_t i = 0; t[s] && i < btf_vlen(t[s]); i++) {
+			uint32_t id = btf_secinfos(t[s])[i].type;
+			v[*n].name = btf_name(btf, id);
+			v[*n].var = id;
+			v[*n].seq = *n;
+			v[*n].is_kconfig = s == 0;
+			++*n;
 		}
+	if (*n > 1)
+		qsort(v, *n, sizeof *v, cmp_var);
+	return v;
+}
+
+/* The first VAR named name, as a scan of .kconfig then .ksyms would find it. */
+static uint32_t find_extern_var(const struct ext_var *v, uint32_t n, const char *name,
+				int *is_kconfig)
+{
+	uint32_t lo = 0, hi = n;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (strcmp(v[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && strcmp(v[lo].name, name) == 0) {
+		*is_kconfig = v[lo].is_kconfig;
+		return v[lo].var;
 	}
 	return 0;
 }
 
-int ox_externs_collect(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
+static int collect(struct ox_object *obj, struct ox_elf *elf, const struct ext_var *vars,
+		   uint32_t nr_vars, struct ox_err *err)
 {
 	for (size_t i = 1; i < elf->nr_syms; i++) {
 		const GElf_Sym *sym = &elf->syms[i];
@@ -86,15 +133,17 @@ int ox_externs_collect(struct ox_object *obj, struct ox_elf *elf, struct ox_err 
 		if (!obj->btf)
 			return ox_errf(err, 0, "extern '%s' needs BTF (compile with -g)",
 				       elf->sym_names[i]);
-		var = find_extern_var(obj->btf, elf->sym_names[i], &is_kconfig);
+		var = find_extern_var(vars, nr_vars, elf->sym_names[i], &is_kconfig);
 		if (!var)
 			return ox_errf(err, 0, "extern '%s' is in neither .kconfig nor .ksyms",
 				       elf->sym_names[i]);
-		x = realloc(obj->exts, (obj->nr_exts + 1) * sizeof *x);
-		if (!x)
-			return ox_errf(err, ENOMEM, "out of memory");
-		obj->exts = x;
-		x += obj->nr_exts++;
+		if ((obj->nr_exts & (obj->nr_exts - 1)) == 0) {	/* 0, 1, 2, 4, ...: double */
+			x = realloc(obj->exts, (obj->nr_exts ? 2 * (size_t)obj->nr_exts : 1) * sizeof *x);
+			if (!x)
+				return ox_errf(err, ENOMEM, "out of memory");
+			obj->exts = x;
+		}
+		x = &obj->exts[obj->nr_exts++];
 		memset(x, 0, sizeof *x);
 		x->sym = (int)i;
 		x->weak = bind == STB_WEAK;
@@ -223,5 +272,17 @@ int ox_kconfig_fill(const struct ox_object *obj, uint8_t *buf, const char *confi
 		rc = put_value(x, dst, val, err);
 	}
 	ox_kconfig_free(kc);
+	return rc;
+}
+
+int ox_externs_collect(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
+{
+	struct ext_var *vars = NULL;
+	uint32_t n = 0;
+	int rc;
+	if (obj->btf && !(vars = extern_vars(obj->btf, &n)))
+		return ox_errf(err, ENOMEM, "out of memory");
+	rc = collect(obj, elf, vars, n, err);
+	free(vars);
 	return rc;
 }

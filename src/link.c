@@ -7,21 +7,20 @@
 
 #include "link.h"
 
-static int func_at(const struct ox_object *obj, int sec, uint64_t idx)
-{
-	for (uint32_t i = 0; i < obj->nr_funcs; i++) {
-		const struct ox_func *f = &obj->funcs[i];
-		if (f->sec == sec && idx >= f->off && idx < (uint64_t)f->off + f->cnt)
-			return (int)i;
-	}
-	return -1;
-}
-
+/* The relocation of instruction insn: relocations are sorted by instruction
+ * and unique (elf.c). */
 static const struct ox_relo *relo_at(const struct ox_func *f, uint32_t insn)
 {
-	for (uint32_t i = 0; i < f->nr_relos; i++)
-		if (f->relos[i].insn == insn)
-			return &f->relos[i];
+	uint32_t lo = 0, hi = f->nr_relos;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (f->relos[mid].insn == insn)
+			return &f->relos[mid];
+		if (f->relos[mid].insn < insn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -87,7 +86,7 @@ static int link_part(struct ox_linked *l, const struct ox_object *obj, uint32_t 
 		} else {	/* same-section call, resolved by the compiler */
 			target = (int64_t)f->off + i + in->imm + 1;
 		}
-		ti = target < 0 ? -1 : func_at(obj, sec, (uint64_t)target);
+		ti = target < 0 ? -1 : ox_object_func_at(obj, sec, (uint64_t)target);
 		if (ti < 0)
 			return ox_errf(err, 0, "program '%s': %s at instruction %u targets no function",
 				       obj->funcs[l->parts[0].func].name,

@@ -341,8 +341,10 @@ static int create_map(struct ox_instance *inst, int idx, const struct ox_load_op
 			im->max_entries = (uint32_t)ncpu;
 	}
 	if (!pin && d->pinning == 1) {
-		snprintf(path, sizeof path, "%s/%s", o->pin_root ? o->pin_root : "/sys/fs/bpf",
-			 d->name);
+		if (snprintf(path, sizeof path, "%s/%s", o->pin_root ? o->pin_root : "/sys/fs/bpf",
+			     d->name) >= (int)sizeof path)
+			return ox_errf(err, ENAMETOOLONG, "map '%s': pin path longer than %zu bytes",
+				       d->name, sizeof path - 1);
 		pin = path;
 	}
 	if (pin) {

@@ -144,7 +144,8 @@ static int data_sym_off(void *vctx, const char *name, uint32_t *off)
 	int s = ox_elf_sym_named(c->elf, c->sec, name);
 	if (s < 0)
 		return -1;
-	*off = (uint32_t)c->elf->syms[s].st_value;
+	/* an offset past 4 GiB fails the caller's range check */
+	*off = c->elf->syms[s].st_value > UINT32_MAX ? UINT32_MAX : (uint32_t)c->elf->syms[s].st_value;
 	return 0;
 }
 
@@ -312,10 +313,16 @@ static int slot_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *er
 		    (rel->r_offset - m->sec_off - values_off) % 8)
 			return ox_errf(err, 0, "map '%s': misaligned initial slot for '%s'", m->name,
 				       target);
-		sl = realloc(m->slots, (m->nr_slots + 1) * sizeof *sl);
-		if (!sl)
-			return ox_errf(err, ENOMEM, "out of memory");
-		m->slots = sl;
+		if (m->nr_slots >= m->def_size / 8)	/* each slot is a pointer in the definition */
+			return ox_errf(err, 0, "map '%s': more initial slots than its definition "
+				       "holds", m->name);
+		if ((m->nr_slots & (m->nr_slots - 1)) == 0) {	/* 0, 1, 2, 4, ...: double */
+			sl = realloc(m->slots, (m->nr_slots ? 2 * (size_t)m->nr_slots : 1) * sizeof *sl);
+			if (!sl)
+				return ox_errf(err, ENOMEM, "out of memory");
+			m->slots = sl;
+		}
+		sl = m->slots;
 		sl += m->nr_slots;
 		sl->index = (uint32_t)((rel->r_offset - m->sec_off - values_off) / 8);
 		sl->is_prog = GELF_ST_TYPE(tsym->st_info) == STT_FUNC;
@@ -332,6 +339,12 @@ static int slot_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *er
 	}
 	return ox_errf(err, 0, "section '.maps': relocation %zu against '%s' at offset %lu "
 		       "belongs to no map", i, target, (unsigned long)rel->r_offset);
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct ox_slot *x = a, *y = b;
+	return x->index < y->index ? -1 : x->index > y->index;
 }
 
 static int btf_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
@@ -363,6 +376,13 @@ static int btf_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *er
 			return ox_errf(err, 0, "map '%s': no symbol in section '.maps'", name);
 		if (!(m = new_map(obj, name, err)))
 			return -1;
+		if (!ox_range_ok(elf->syms[sym].st_value, elf->syms[sym].st_size,
+				 elf->secs[elf->btf_maps_sec].size))
+			return ox_errf(err, 0, "map '%s': definition (offset %lu, size %lu) outside "
+				       "section '.maps' (%zu bytes)", name,
+				       (unsigned long)elf->syms[sym].st_value,
+				       (unsigned long)elf->syms[sym].st_size,
+				       elf->secs[elf->btf_maps_sec].size);
 		m->sec = elf->btf_maps_sec;
 		m->sec_off = elf->syms[sym].st_value;
 		m->def_size = elf->syms[sym].st_size;
@@ -370,7 +390,19 @@ static int btf_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *er
 		if (parse_btf_map(obj, m, m->def_type, 0, err))
 			return -1;
 	}
-	return ox_elf_each_rel(elf, elf->btf_maps_sec, slot_rel, &c, err);
+	if (ox_elf_each_rel(elf, elf->btf_maps_sec, slot_rel, &c, err))
+		return -1;
+	/* slots by index, each set once */
+	for (uint32_t i = 0; i < obj->nr_maps; i++) {
+		struct ox_mapdef *m = &obj->maps[i];
+		if (m->nr_slots > 1)
+			qsort(m->slots, m->nr_slots, sizeof *m->slots, cmp_slot);
+		for (uint32_t j = 1; j < m->nr_slots; j++)
+			if (m->slots[j].index == m->slots[j - 1].index)
+				return ox_errf(err, 0, "map '%s': initial slot %u is set twice", m->name,
+					       m->slots[j].index);
+	}
+	return 0;
 }
 
 /* ---- global data ---- */
@@ -387,11 +419,14 @@ static int add_globals(struct ox_object *obj, int map, uint32_t ds_id, struct ox
 		if (!ox_range_ok(vs->offset, vs->size, obj->maps[map].value_size))
 			return ox_errf(err, 0, "global '%s': offset %u size %u outside its section",
 				       btf_name(obj->btf, vs->type), vs->offset, vs->size);
-		g = realloc(obj->globals, (obj->nr_globals + 1) * sizeof *g);
-		if (!g)
-			return ox_errf(err, ENOMEM, "out of memory");
-		obj->globals = g;
-		g += obj->nr_globals;
+		if ((obj->nr_globals & (obj->nr_globals - 1)) == 0) {	/* 0, 1, 2, 4, ...: double */
+			g = realloc(obj->globals, (obj->nr_globals ? 2 * (size_t)obj->nr_globals : 1) *
+				    sizeof *g);
+			if (!g)
+				return ox_errf(err, ENOMEM, "out of memory");
+			obj->globals = g;
+		}
+		g = &obj->globals[obj->nr_globals];
 		g->map = map, g->off = vs->offset, g->size = vs->size, g->type = var->type;
 		if (!(g->name = strdup(btf_name(obj->btf, vs->type))))
 			return ox_errf(err, ENOMEM, "out of memory");
@@ -408,7 +443,7 @@ static int data_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *e
 		int mi;
 		if (!ox_is_data_sec(s->name) || !s->size)
 			continue;
-		if (s->size > (1u << 30))
+		if (s->size > OX_MAX_DATA_SIZE)
 			return ox_errf(err, 0, "section '%s': %zu bytes is too large", s->name, s->size);
 		if (!(m = new_map(obj, s->name, err)))
 			return -1;
@@ -451,14 +486,17 @@ static int kconfig_off(void *vctx, const char *name, uint32_t *off)
 static int kconfig_map(struct ox_object *obj, struct ox_err *err)
 {
 	struct ox_mapdef *m;
-	uint32_t size = 0;
+	uint64_t size = 0;	/* each extern is at most OX_MAX_KCONFIG_SIZE: no overflow */
 	for (uint32_t i = 0; i < obj->nr_exts; i++) {
 		struct ox_extern *x = &obj->exts[i];
 		if (!x->is_kconfig)
 			continue;
 		size = (size + x->align - 1) / x->align * x->align;
-		x->off = size;
+		x->off = (uint32_t)size;
 		size += x->size;
+		if (size > OX_MAX_KCONFIG_SIZE)
+			return ox_errf(err, 0, "extern '%s': .kconfig externs take more than %u bytes",
+				       x->name, OX_MAX_KCONFIG_SIZE);
 	}
 	if (!size)
 		return 0;
@@ -467,14 +505,14 @@ static int kconfig_map(struct ox_object *obj, struct ox_err *err)
 	m->kind = OX_MAP_KCONFIG;
 	m->type = BPF_MAP_TYPE_ARRAY;
 	m->key_size = 4;
-	m->value_size = size;
+	m->value_size = (uint32_t)size;
 	m->max_entries = 1;
 	m->map_flags = BPF_F_RDONLY_PROG;
 	m->sec = -1;
 	obj->kconfig_map = (int)(m - obj->maps);
-	obj->kconfig_size = size;
+	obj->kconfig_size = (uint32_t)size;
 	if (obj->btf && (m->datasec = btf_find_datasec(obj->btf, ".kconfig"))) {
-		if (btf_fixup_datasec(obj->btf, m->datasec, size, kconfig_off, obj, err))
+		if (btf_fixup_datasec(obj->btf, m->datasec, (uint32_t)size, kconfig_off, obj, err))
 			return ox_errprefix(err, "section '.kconfig'");
 		/* The kernel rejects extern linkage: the variables now live in a map. */
 		for (uint32_t i = 0; i < obj->nr_exts; i++)
@@ -503,6 +541,9 @@ static int fixup_datasecs(struct ox_object *obj, struct ox_elf *elf, struct ox_e
 		c.sec = ox_elf_find_sec(elf, name);
 		if (c.sec < 0)
 			return ox_errf(err, 0, "BTF DATASEC '%s' names no ELF section", name);
+		if (elf->secs[c.sec].size > OX_MAX_DATA_SIZE)
+			return ox_errf(err, 0, "section '%s': %zu bytes is too large", name,
+				       elf->secs[c.sec].size);
 		if (btf_fixup_datasec(obj->btf, id, (uint32_t)elf->secs[c.sec].size, data_sym_off,
 				      &c, err))
 			return ox_errprefix(err, "section '%s'", name);

@@ -125,6 +125,8 @@ void ox_object_free(struct ox_object *obj);
 int ox_object_find_func(const struct ox_object *obj, const char *name);
 int ox_object_find_map(const struct ox_object *obj, const char *name);
 int ox_object_find_global(const struct ox_object *obj, const char *name);
+/* The function of ELF section sec holding instruction idx (in instructions), -1. */
+int ox_object_func_at(const struct ox_object *obj, int sec, uint64_t idx);
 
 /* Parsing helpers split across files (internal). */
 struct ox_elf;

@@ -119,7 +119,8 @@ static const char *dyn_version(Elf *e, const struct versions *v, size_t i, int u
 		GElf_Verdaux va;
 		while (v->def && off <= INT_MAX && gelf_getverdef(v->def, (int)off, &vd)) {
 			if (vd.vd_ndx == ndx)
-				return gelf_getverdaux(v->def, (int)(off + vd.vd_aux), &va) ?
+				return off + vd.vd_aux <= INT_MAX &&
+				       gelf_getverdaux(v->def, (int)(off + vd.vd_aux), &va) ?
 					elf_strptr(e, v->def_str, va.vda_name) : NULL;
 			if (!vd.vd_next)
 				break;

@@ -76,6 +76,18 @@ describe("BTF sanitizing", function()
     assert.equal(1, kinds(ox.core.btf_sanitize(blob)).enum64)
   end)
 
+  it("keeps a .ksyms entry of type void as it is", function()
+    local blob = h.btf({ h.btf_int(1, 4),
+      string.pack("<I4I4I4I4", 5, 14 << 24, 1, 2),		-- extern VAR x: int
+      string.pack("<I4I4I4", 7, (15 << 24) | 2, 0)		-- DATASEC .ksyms, 2 entries
+        .. string.pack("<I4I4I4", 0, 0, 0) .. string.pack("<I4I4I4", 2, 0, 4) },
+      { "int", "x", ".ksyms" })
+    local out = ox.core.btf_sanitize(blob)
+    local k = kinds(out)
+    assert.equal(1, k.datasec)
+    assert.equal(2, k.var)	-- x and the dummy variable
+  end)
+
   it("makes the .ksyms section loadable: extern functions become a dummy variable", function()
     local out = ox.core.btf_sanitize(elf_btf("ksyms"))
     local k = kinds(out)

@@ -45,6 +45,58 @@ describe("events #root", function()
     g:close()
   end)
 
+  it("decodes no member that BTF places outside its struct", function()
+    -- struct event's BTF with `seq` moved 512 bytes past the 64-byte record
+    local bytes = h.read(h.obj("events"))
+    local _, by = h.sections(bytes)
+    local patched
+    for _, r in ipairs(h.btf_records(bytes, by[".BTF"].offset)) do
+      if r.kind == 4 and r.name == "event" then
+        patched = h.patch(bytes, r.off + 12 + 2 * 12 + 8, "<I4", (64 + 512) * 8)	-- member 2's offset
+      end
+    end
+    local pid, run = h.spawn("getppid", 3)
+    local g = ox.group { blueprint = assert(h.parse(patched, "events.o")), versions = { ox.version {
+      programs = { ox.program("tp_getppid", { TP }) }, globals = { target_pid = pid, emit = 1 } } } }
+    local got = {}
+    g:on("perf_events", function(ev) got[#got + 1] = ev end, { decode = "struct event", wakeup_events = 1 })
+    assert(g:load())
+    run()
+    assert.is_true(poll_until(function() return #got == 3 end, 5))
+    assert.equal(pid, got[1].pid)
+    assert.equal("target", got[1].comm)
+    assert.is_nil(got[1].seq)
+    g:close()
+  end)
+
+  it("decodes a bitfield of a bool type as a boolean", function()
+    -- struct event's `seq` made `bool seq : 1` (its type, unsigned long long, a bool)
+    local bytes = h.read(h.obj("events"))
+    local _, by = h.sections(bytes)
+    local recs = h.btf_records(bytes, by[".BTF"].offset)
+    for _, r in ipairs(recs) do
+      if r.kind == 4 and r.name == "event" then
+        local info = string.unpack("<I4", bytes, r.off + 4 + 1)
+        bytes = h.patch(bytes, r.off + 4, "<I4", info | (1 << 31))	-- kind_flag: bitfields
+        bytes = h.patch(bytes, r.off + 12 + 2 * 12 + 8, "<I4", (1 << 24) | 64)	-- seq : 1 at bit 64
+      elseif r.kind == 1 and r.name == "unsigned long long" then
+        bytes = h.patch(bytes, r.off + 12, "<I4", (4 << 24) | 64)	-- BTF_INT_BOOL, 64 bits
+      end
+    end
+    local pid, run = h.spawn("getppid", 4)
+    local g = ox.group { blueprint = assert(h.parse(bytes, "events.o")), versions = { ox.version {
+      programs = { ox.program("tp_getppid", { TP }) }, globals = { target_pid = pid, emit = 1 } } } }
+    local seen = {}
+    g:on("perf_events", function(ev) seen[#seen + 1] = ev.seq end, { decode = "struct event", wakeup_events = 1 })
+    assert(g:load())
+    run()
+    assert.is_true(poll_until(function() return #seen == 4 end, 5))
+    local n = {}
+    for _, v in ipairs(seen) do n[tostring(v)] = (n[tostring(v)] or 0) + 1 end
+    assert.same({ ["true"] = 2, ["false"] = 2 }, n)	-- seq 0..3: bit 0 set twice
+    g:close()
+  end)
+
   it("decodes with a string.unpack format, and delivers raw bytes without one", function()
     local pid, run = h.spawn("getppid", 3)
     local g = emitter(pid, 2)

@@ -64,6 +64,15 @@ describe("pinning #root", function()
     os.remove(root .. "/shared_counts")
   end)
 
+  it("refuses a pin path that does not fit PATH_MAX", function()
+    local g = ox.group { blueprint = h.obj("pinned"), pin_root = root .. "/" .. string.rep("d", 4096),
+      versions = { ox.version { programs = { "count_packets" } } } }
+    local ok, err = g:load()
+    assert.is_nil(ok)
+    assert.matches("map 'shared_counts': pin path longer than 4095 bytes", err, 1, true)
+    g:close()
+  end)
+
   it("leaves no pin behind when the version fails", function()
     local g = ox.group { blueprint = h.obj("pinned"), pin_root = root, versions = { ox.version {
       programs = { "count_packets" }, maps = { shared_counts = { value_size = 0 } } } } }

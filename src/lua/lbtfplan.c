@@ -12,6 +12,7 @@
 enum {
 	OP_UINT, OP_SINT, OP_BOOL, OP_F32, OP_F64,	/* byte-aligned scalars */
 	OP_BITS, OP_SBITS,	/* bitfields */
+	OP_BITBOOL,		/* a bitfield of a bool type (_Bool flag : 1) */
 	OP_TEXT,		/* char array: string up to the first NUL */
 	OP_BYTES,		/* array of other 1-byte integers: the bytes */
 	OP_TABLE,		/* a nested table: the next `count` steps fill it */
@@ -96,8 +97,14 @@ static int compile(struct oxl_plan *p, uint32_t id, uint64_t bitpos, uint32_t bi
 	const struct btf *btf = p->btf;
 	const struct btf_type *t = btf_type_by_id(btf, btf_resolve(btf, id));
 	struct step s;
+	uint64_t boff;
 	int64_t sz = btf_size(btf, id);
 	if (!t || depth > OX_MAX_BTF_DEPTH || sz < 0 || sz > UINT32_MAX)
+		return -1;
+	/* BTF does not promise that members lie inside their struct: a step
+	 * reading outside the record is left to oxl_btf_push, which checks */
+	if (bitpos / 8 > p->size || (!bitsize && (uint64_t)sz > p->size - bitpos / 8) ||
+	    (bitsize && bitpos + bitsize > (uint64_t)p->size * 8))
 		return -1;
 	memset(&s, 0, sizeof s);
 	s.name = name;
@@ -109,9 +116,15 @@ static int compile(struct oxl_plan *p, uint32_t id, uint64_t bitpos, uint32_t bi
 		if (btf_kind(t) != BTF_KIND_INT && btf_kind(t) != BTF_KIND_ENUM)
 			return -1;
 		s.op = sign ? OP_SBITS : OP_BITS;
-		s.off = (uint32_t)(bitpos + (btf_kind(t) == BTF_KIND_INT ? BTF_INT_OFFSET(w) : 0));
+		if (btf_kind(t) == BTF_KIND_INT && (BTF_INT_ENCODING(w) & BTF_INT_BOOL))
+			s.op = OP_BITBOOL;	/* a boolean, as oxl_btf_push gives it */
+		boff = bitpos + (btf_kind(t) == BTF_KIND_INT ? BTF_INT_OFFSET(w) : 0);
 		s.nbits = (uint16_t)(bitsize ? bitsize : BTF_INT_BITS(w));
-		return s.nbits > 64 || !s.nbits ? -1 : add(p, s);
+		if (s.nbits > 64 || !s.nbits || boff + s.nbits > (uint64_t)p->size * 8 ||
+		    boff > UINT32_MAX)
+			return -1;
+		s.off = (uint32_t)boff;
+		return add(p, s);
 	}
 	if (bitpos % 8)
 		return -1;
@@ -222,8 +235,8 @@ static uint32_t run(lua_State *L, const struct oxl_plan *p, uint32_t i, uint32_t
 				v |= ~(uint64_t)0 << (s->size * 8);
 			lua_pushinteger(L, (lua_Integer)v);
 			break;
-		case OP_BOOL:
-			lua_pushboolean(L, d[s->off] != 0);
+		case OP_BOOL:	/* all of its bytes, as oxl_btf_push reads it */
+			lua_pushboolean(L, load(d + s->off, s->size) != 0);
 			break;
 		case OP_F32: {
 			float f;
@@ -237,11 +250,15 @@ static uint32_t run(lua_State *L, const struct oxl_plan *p, uint32_t i, uint32_t
 			lua_pushnumber(L, f);
 			break;
 		}
-		case OP_BITS: case OP_SBITS:
+		case OP_BITS: case OP_SBITS: case OP_BITBOOL:
 			v = 0;
 			for (uint32_t b = 0; b < s->nbits; b++) {
 				uint32_t pos = s->off + b;
 				v |= (uint64_t)(d[pos / 8] >> (pos % 8) & 1) << b;
+			}
+			if (s->op == OP_BITBOOL) {
+				lua_pushboolean(L, v != 0);
+				break;
 			}
 			if (s->op == OP_SBITS && s->nbits < 64 && (v >> (s->nbits - 1) & 1))
 				v |= ~(uint64_t)0 << s->nbits;

@@ -51,6 +51,38 @@ end
 -- Offsets of fields inside a section header.
 M.SH = { name = 0, type = 4, flags = 8, offset = 24, size = 32, link = 40, info = 44, entsize = 56 }
 
+-- File offset of the symbol table entry (Elf64_Sym) of the symbol named name.
+M.SYM = { name = 0, info = 4, shndx = 6, value = 8, size = 16 }
+function M.symbol(bytes, name)
+  local _, by = M.sections(bytes)
+  local symtab, strtab = by[".symtab"], by[".strtab"]
+  for off = symtab.offset, symtab.offset + symtab.size - 24, 24 do
+    local n = string.unpack("<I4", bytes, off + 1)
+    if bytes:match("^[^%z]*", strtab.offset + n + 1) == name then return off end
+  end
+  error("no symbol " .. name)
+end
+
+-- The type records of the BTF blob starting at byte offset `at` (0-based) of
+-- bytes: list of { id, off (0-based, of the record), kind, vlen, name, size_or_type }.
+function M.btf_records(bytes, at)
+  local hdr_len, type_off, type_len, str_off = string.unpack("<I4I4I4I4", bytes, at + 4 + 1)
+  local tstart, sstart = at + hdr_len + type_off, at + hdr_len + str_off
+  local extra = { [1] = 4, [3] = 12, [4] = "12v", [5] = "12v", [6] = "8v", [13] = "8v", [14] = 4,
+    [15] = "12v", [17] = 4, [19] = "12v" }
+  local recs, off, id = {}, tstart, 1
+  while off < tstart + type_len do
+    local name_off, info, st = string.unpack("<I4I4I4", bytes, off + 1)
+    local kind, vlen = (info >> 24) & 0x1f, info & 0xffff
+    recs[id] = { id = id, off = off, kind = kind, vlen = vlen, size_or_type = st,
+      name = bytes:match("^[^%z]*", sstart + name_off + 1) }
+    local e = extra[kind] or 0
+    if type(e) == "string" then e = tonumber(e:sub(1, -2)) * vlen end
+    off, id = off + 12 + e, id + 1
+  end
+  return recs
+end
+
 -- Parse a blueprint from bytes, returning (bp, err).
 function M.parse(bytes, name)
   local ox = require "oxlua"
