@@ -67,10 +67,14 @@ static int one_byte_int(const struct btf *btf, uint32_t id, int *is_char)
 	return 1;
 }
 
+/* limit: where the enclosing struct ends (bytes from the record's start).
+ * The type walk reads a member only inside its own struct, so the plan does
+ * too: a member outside it leaves the record to the walk. */
 static int compile(struct oxl_plan *p, uint32_t id, uint64_t bitpos, uint32_t bitsize,
-		   const char *name, int depth);
+		   const char *name, uint64_t limit, int depth);
 
-static int compile_members(struct oxl_plan *p, const struct btf_type *t, uint64_t base, int depth)
+static int compile_members(struct oxl_plan *p, const struct btf_type *t, uint64_t base,
+			   uint64_t limit, int depth)
 {
 	const struct btf *btf = p->btf;
 	for (uint32_t i = 0; i < btf_vlen(t); i++) {
@@ -80,19 +84,21 @@ static int compile_members(struct oxl_plan *p, const struct btf_type *t, uint64_
 		uint32_t bits = btf_member_bitfield_size(t, i);
 		if (!*name) {	/* anonymous: flatten a struct, give up on the rest */
 			const struct btf_type *mt = btf_type_by_id(btf, btf_resolve(btf, m->type));
-			if (!mt || btf_kind(mt) != BTF_KIND_STRUCT || bits || pos % 8 ||
-			    compile_members(p, mt, pos, depth + 1))
+			int64_t msz = btf_size(btf, m->type);
+			if (!mt || btf_kind(mt) != BTF_KIND_STRUCT || bits || pos % 8 || msz < 0 ||
+			    pos / 8 > limit || (uint64_t)msz > limit - pos / 8 ||
+			    compile_members(p, mt, pos, pos / 8 + (uint64_t)msz, depth + 1))
 				return -1;
 			continue;
 		}
-		if (compile(p, m->type, pos, bits, name, depth + 1))
+		if (compile(p, m->type, pos, bits, name, limit, depth + 1))
 			return -1;
 	}
 	return 0;
 }
 
 static int compile(struct oxl_plan *p, uint32_t id, uint64_t bitpos, uint32_t bitsize,
-		   const char *name, int depth)
+		   const char *name, uint64_t limit, int depth)
 {
 	const struct btf *btf = p->btf;
 	const struct btf_type *t = btf_type_by_id(btf, btf_resolve(btf, id));
@@ -102,9 +108,9 @@ static int compile(struct oxl_plan *p, uint32_t id, uint64_t bitpos, uint32_t bi
 	if (!t || depth > OX_MAX_BTF_DEPTH || sz < 0 || sz > UINT32_MAX)
 		return -1;
 	/* BTF does not promise that members lie inside their struct: a step
-	 * reading outside the record is left to oxl_btf_push, which checks */
-	if (bitpos / 8 > p->size || (!bitsize && (uint64_t)sz > p->size - bitpos / 8) ||
-	    (bitsize && bitpos + bitsize > (uint64_t)p->size * 8))
+	 * reading outside it is left to oxl_btf_push, which checks */
+	if (bitpos / 8 > limit || (!bitsize && (uint64_t)sz > limit - bitpos / 8) ||
+	    (bitsize && bitpos + bitsize > limit * 8))
 		return -1;
 	memset(&s, 0, sizeof s);
 	s.name = name;
@@ -120,7 +126,7 @@ static int compile(struct oxl_plan *p, uint32_t id, uint64_t bitpos, uint32_t bi
 			s.op = OP_BITBOOL;	/* a boolean, as oxl_btf_push gives it */
 		boff = bitpos + (btf_kind(t) == BTF_KIND_INT ? BTF_INT_OFFSET(w) : 0);
 		s.nbits = (uint16_t)(bitsize ? bitsize : BTF_INT_BITS(w));
-		if (s.nbits > 64 || !s.nbits || boff + s.nbits > (uint64_t)p->size * 8 ||
+		if (s.nbits > 64 || !s.nbits || boff + s.nbits > limit * 8 ||
 		    boff > UINT32_MAX)
 			return -1;
 		s.off = (uint32_t)boff;
@@ -166,7 +172,7 @@ static int compile(struct oxl_plan *p, uint32_t id, uint64_t bitpos, uint32_t bi
 	case BTF_KIND_STRUCT: {
 		uint32_t at = p->nsteps;
 		s.op = OP_TABLE;
-		if (add(p, s) || compile_members(p, t, bitpos, depth))
+		if (add(p, s) || compile_members(p, t, bitpos, bitpos / 8 + (uint64_t)sz, depth))
 			return -1;
 		p->steps[at].len = p->nsteps - at - 1;
 		p->steps[at].size = btf_vlen(t) < 255 ? (uint8_t)btf_vlen(t) : 255;
@@ -189,7 +195,7 @@ struct oxl_plan *oxl_plan_compile(const struct btf *btf, uint32_t id)
 		goto fail;
 	p->btf = btf;
 	p->size = (uint32_t)sz;
-	if (compile(p, id, 0, 0, NULL, 0))
+	if (compile(p, id, 0, 0, NULL, p->size, 0))
 		goto fail;
 	return p;
 fail:
