@@ -139,15 +139,15 @@ static int compile(struct oxl_plan *p, uint32_t id, uint64_t bitpos, uint32_t bi
 		uint32_t enc = BTF_INT_ENCODING(btf_int_word(t));
 		if (BTF_INT_BITS(btf_int_word(t)) != t->size * 8)
 			return -1;
-		if (t->size > 8)
-			break;	/* 128-bit: slow path (raw string) */
+		if (t->size > 8 || !t->size)
+			break;	/* 128-bit (or empty): slow path (raw string) */
 		s.op = enc & BTF_INT_BOOL ? OP_BOOL : enc & BTF_INT_SIGNED ? OP_SINT : OP_UINT;
 		s.size = (uint8_t)t->size;
 		return (t->size & (t->size - 1)) ? -1 : add(p, s);
 	}
 	case BTF_KIND_ENUM: case BTF_KIND_ENUM64:
-		if (t->size > 8 || (t->size & (t->size - 1)))
-			return -1;
+		if (!t->size || t->size > 8 || (t->size & (t->size - 1)))
+			break;	/* as the walk gives it: a raw string */
 		s.op = btf_kflag(t) ? OP_SINT : OP_UINT;
 		s.size = (uint8_t)t->size;
 		return add(p, s);
