@@ -44,9 +44,10 @@ static int each_relo(void *ctx, const struct ox_relo *r, struct bpf_insn *insn)
 		CHECK(insn + 1 < w->l->insns + w->l->cnt);
 		w->sum += obj->exts[r->ext].off;
 		break;
-	case OX_RELO_KFUNC:
+	case OX_RELO_KFUNC:	/* the loader makes it a kfunc call (or poisons it) */
 		CHECK(r->ext >= 0 && (uint32_t)r->ext < obj->nr_exts);
 		CHECK(obj->exts[r->ext].is_func);
+		insn->src_reg = BPF_PSEUDO_KFUNC_CALL;
 		break;
 	default:
 		CHECK(!"unexpected relocation kind");
@@ -124,8 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(err.msg[0] != '\0');
 			continue;
 		}
-		check_linked(obj, &l);
 		ox_link_each_relo(obj, &l, each_relo, &w);
+		check_linked(obj, &l);
 		ox_linked_free(&l);
 	}
 	if (obj->kconfig_map >= 0) {	/* the .kconfig values, from an empty config */
