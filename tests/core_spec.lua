@@ -46,18 +46,7 @@ local function ppid_of(pid)
   return tonumber(s:match("^%d+ %b() %S+ (%d+)"))
 end
 
-local function tmpdir()
-  local d = os.tmpname()
-  os.remove(d)
-  assert(h.sh("mkdir -p " .. d))
-  return d
-end
-
-local function write(path, bytes)
-  local f = assert(io.open(path, "wb"))
-  f:write(bytes)
-  f:close()
-end
+local tmpdir, write = h.tmpdir, h.write
 
 describe("CO-RE against the kernel's BTF #root", function()
   local g, pid, kt

@@ -20,18 +20,7 @@ local function abs(path)
   return cwd .. "/" .. path
 end
 
-local function tmpdir()
-  local p = io.popen("mktemp -d")
-  local dir = p:read("l")
-  p:close()
-  return dir
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
+local tmpdir, write = h.tmpdir, h.write
 
 describe("make install", function()
   local dest, prefix

@@ -12,6 +12,21 @@ function M.read(path)
   return s
 end
 
+-- Write bytes to a file, replacing it.
+function M.write(path, bytes)
+  local f = assert(io.open(path, "wb"))
+  f:write(bytes)
+  f:close()
+end
+
+-- A new empty directory (the caller removes it).
+function M.tmpdir()
+  local d = os.tmpname()
+  os.remove(d)
+  assert(M.sh("mkdir -m 0700 " .. d))
+  return d
+end
+
 function M.is_root()
   local p = io.popen("id -u")
   local uid = p:read("l")
