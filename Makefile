@@ -192,7 +192,7 @@ uninstall:
 # Benchmarks (bench/README.md): oxlua's readers against libbpf's, measured side
 # by side. Only the reference consumer under bench/ links libbpf.
 BENCH_BINS := $(BUILD)/bench/bench.bpf.o $(BUILD)/bench/producer $(BUILD)/bench/ref
-$(BUILD)/bench/bench.bpf.o: bench/bench.bpf.c
+$(BUILD)/bench/bench.bpf.o: bench/bench.bpf.c bench/bench_maps.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 $(BUILD)/bench/producer: bench/producer.c
@@ -204,7 +204,7 @@ $(BUILD)/bench/ref: bench/ref.c bench/refutil.h
 # Delivery latency (bench/latency.lua) and load + attach time (bench/loadtime.lua).
 BENCH_BINS += $(BUILD)/bench/latency.bpf.o $(BUILD)/bench/paced $(BUILD)/bench/latency_ref \
 	$(BUILD)/bench/loadtime.bpf.o $(BUILD)/bench/loadtime_ref
-$(BUILD)/bench/latency.bpf.o: bench/latency.bpf.c
+$(BUILD)/bench/latency.bpf.o: bench/latency.bpf.c bench/bench_maps.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 $(BUILD)/bench/loadtime.bpf.o: bench/loadtime.bpf.c

@@ -20,26 +20,7 @@ struct lat_event {
 
 struct lat_event *unused_lat_event __attribute__((unused));
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(__u32));
-} perf_events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22);
-} ring_events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, __u32);
-	__type(value, __u64);
-} counts SEC(".maps");
-
-const volatile __u32 target_pid = 0;	/* the producer */
-const volatile __u32 emit = 0;		/* 1: perf buffer, 2: ring buffer */
+#include "bench_maps.h"
 
 SEC("tracepoint/syscalls/sys_enter_getpgid")
 int latency_getpgid(void *ctx)
