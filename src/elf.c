@@ -473,12 +473,16 @@ static int code_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *er
 		r.target_sec = shndx;
 		return add_relo(f, &r, err);
 	}
-	if (shndx == elf->maps_sec || shndx == elf->btf_maps_sec) {
+	if (shndx == elf->btf_maps_sec || ox_is_legacy_maps_sec(elf->secs[shndx].name)) {
+		/* a static map is named by its section's symbol, the offset in imm */
+		uint64_t off = sym->st_value;
+		if (GELF_ST_TYPE(sym->st_info) == STT_SECTION)
+			off += (uint32_t)insn->imm;
 		r.kind = OX_RELO_MAP;
-		r.map = find_map_at(obj, shndx, sym->st_value, 0);
+		r.map = find_map_at(obj, shndx, off, 0);
 		if (r.map < 0)
 			return ox_errf(err, 0, "program '%s': no map at offset %lu of '%s' (symbol "
-				       "'%s')", f->name, (unsigned long)sym->st_value,
+				       "'%s')", f->name, (unsigned long)off,
 				       elf->secs[shndx].name, sname);
 		return add_relo(f, &r, err);
 	}
@@ -627,7 +631,6 @@ static int parse(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
 		if (!(obj->sec_names[i] = strdup(elf->secs[i].name)))
 			return ox_errf(err, ENOMEM, "out of memory");
 	obj->text_sec = ox_elf_find_sec(elf, ".text");
-	elf->maps_sec = ox_elf_find_sec(elf, "maps");
 	elf->btf_maps_sec = ox_elf_find_sec(elf, ".maps");
 	return read_meta(obj, elf, err) || collect_funcs(obj, elf, err) ||
 	       ox_externs_collect(obj, elf, err) || ox_maps_collect(obj, elf, err) ||

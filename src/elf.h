@@ -23,7 +23,7 @@ struct ox_elf {
 	const char **sym_names;
 	size_t nr_syms;
 	uint32_t *by_name;	/* symbol indices sorted by (section, name, index) */
-	int symtab, maps_sec, btf_maps_sec;
+	int symtab, btf_maps_sec;
 };
 
 /* Section index by exact name, -1 if absent. */
@@ -37,6 +37,9 @@ int ox_elf_sym_named(const struct ox_elf *elf, int sec, const char *name);
 typedef int (*ox_rel_fn)(void *ctx, const GElf_Rel *rel, size_t i, struct ox_err *err);
 int ox_elf_each_rel(const struct ox_elf *elf, int target, ox_rel_fn fn, void *ctx,
 		    struct ox_err *err);
+
+/* "maps" or "maps/NAME": map definitions in the legacy layouts (maps.c). */
+int ox_is_legacy_maps_sec(const char *name);
 
 static inline int ox_is_data_sec(const char *n)
 {

@@ -340,6 +340,15 @@ static int create_map(struct ox_instance *inst, int idx, const struct ox_load_op
 		if (!im->max_entries || im->max_entries > (uint32_t)ncpu)
 			im->max_entries = (uint32_t)ncpu;
 	}
+	if (im->type == OX_MAP_TYPE_RINGBUF || im->type == OX_MAP_TYPE_USER_RINGBUF) {
+		uint32_t n = ox_ringbuf_size(im->max_entries);
+		if (n != im->max_entries)
+			ox_log("map '%s': ring buffer of %u bytes rounded up to %u", d->name,
+			       im->max_entries, n);
+		im->max_entries = n;
+	}
+	if (ox_map_check(d->name, im->type, im->key_size, im->value_size, im->max_entries, err))
+		return -1;
 	if (!pin && d->pinning == 1) {
 		if (snprintf(path, sizeof path, "%s/%s", o->pin_root ? o->pin_root : "/sys/fs/bpf",
 			     d->name) >= (int)sizeof path)
@@ -377,6 +386,10 @@ static int fill_slots(struct ox_instance *inst, struct ox_err *err)
 		for (uint32_t s = 0; inst->maps[i].fd >= 0 && s < d->nr_slots; s++) {
 			const struct ox_slot *sl = &d->slots[s];
 			int fd = -1;
+			if (sl->index >= inst->maps[i].max_entries)
+				return ox_errf(err, EINVAL, "map '%s': initial slot %u is beyond "
+					       "max_entries %u", d->name, sl->index,
+					       inst->maps[i].max_entries);
 			if (sl->is_prog) {
 				int p = ox_inst_find_prog(inst, sl->target);
 				if (p < 0) {

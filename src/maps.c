@@ -10,10 +10,6 @@
 #include "elf.h"
 #include "object.h"
 
-#ifndef BPF_MAP_TYPE_RINGBUF
-#define BPF_MAP_TYPE_RINGBUF 27
-#endif
-
 static struct ox_mapdef *new_map(struct ox_object *obj, const char *name, struct ox_err *err)
 {
 	struct ox_mapdef *m;
@@ -38,89 +34,127 @@ static struct ox_mapdef *new_map(struct ox_object *obj, const char *name, struct
 	return m;
 }
 
-/* Sanity checks that catch impossible definitions before the kernel does. */
+/* What no override can make valid: sizes the kernel never takes (and that
+ * would overflow the value buffers sized from them). Everything a version's
+ * `maps` overrides can change is checked at load, by ox_map_check. */
 static int check_map(const struct ox_mapdef *m, struct ox_err *err)
 {
 	const uint32_t limit = 1u << 30;
-	long page = sysconf(_SC_PAGESIZE);
 	if (m->key_size > limit || m->value_size > limit)
 		return ox_errf(err, 0, "map '%s': key_size %u / value_size %u is impossibly large",
 			       m->name, m->key_size, m->value_size);
-	switch (m->type) {
-	case BPF_MAP_TYPE_RINGBUF:
-		if (m->max_entries && (m->max_entries % page ||
-				       (m->max_entries & (m->max_entries - 1))))
-			return ox_errf(err, 0, "map '%s': ringbuf max_entries %u is not a power-of-2 "
-				       "multiple of the page size (%ld)", m->name, m->max_entries, page);
-		break;
-	case BPF_MAP_TYPE_HASH: case BPF_MAP_TYPE_LRU_HASH: case BPF_MAP_TYPE_PERCPU_HASH:
-	case BPF_MAP_TYPE_LRU_PERCPU_HASH: case BPF_MAP_TYPE_HASH_OF_MAPS:
-	case BPF_MAP_TYPE_LPM_TRIE:
-		if (m->key_size == 0)
-			return ox_errf(err, 0, "map '%s': key_size 0 is invalid for %s", m->name,
-				       ox_map_type_name(m->type));
-		/* fallthrough */
-	case BPF_MAP_TYPE_ARRAY: case BPF_MAP_TYPE_PERCPU_ARRAY:
-		if (m->value_size == 0 && m->type != BPF_MAP_TYPE_HASH_OF_MAPS)
-			return ox_errf(err, 0, "map '%s': value_size 0 is invalid for %s", m->name,
-				       ox_map_type_name(m->type));
-		if (m->type == BPF_MAP_TYPE_ARRAY || m->type == BPF_MAP_TYPE_PERCPU_ARRAY) {
-			if (m->key_size != 4)
-				return ox_errf(err, 0, "map '%s': %s needs a 4-byte key, not %u",
-					       m->name, ox_map_type_name(m->type), m->key_size);
-		}
-		if (m->max_entries == 0)
-			return ox_errf(err, 0, "map '%s': max_entries 0 is invalid for %s", m->name,
-				       ox_map_type_name(m->type));
-		break;
-	default:
-		break;
-	}
 	return 0;
 }
 
-/* ---- legacy "maps" section ---- */
-
-static int legacy_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
+uint32_t ox_ringbuf_size(uint32_t size)
 {
-	const struct ox_elf_sec *s;
-	size_t nsyms = 0, def_size;
-	if (elf->maps_sec < 0)
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), n;
+	if (size == 0 || (size % page == 0 && ((size / page) & (size / page - 1)) == 0))
+		return size;
+	for (n = page; n <= UINT32_MAX; n <<= 1)
+		if (n >= size)
+			return (uint32_t)n;
+	return size;	/* beyond the largest: the kernel says no */
+}
+
+int ox_map_check(const char *name, uint32_t type, uint32_t key_size, uint32_t value_size,
+		 uint32_t max_entries, struct ox_err *err)
+{
+	const uint32_t page = (uint32_t)sysconf(_SC_PAGESIZE);
+	switch (type) {
+	case BPF_MAP_TYPE_UNSPEC:
+		return ox_errf(err, EINVAL, "map '%s': no map type", name);
+	case OX_MAP_TYPE_RINGBUF: case OX_MAP_TYPE_USER_RINGBUF:
+		if (max_entries == 0)
+			break;
+		if (max_entries % page || ((max_entries / page) & (max_entries / page - 1)))
+			return ox_errf(err, EINVAL, "map '%s': %s max_entries %u is not a power-of-2 "
+				       "multiple of the page size (%u)", name, ox_map_type_name(type),
+				       max_entries, page);
 		return 0;
-	s = &elf->secs[elf->maps_sec];
+	case BPF_MAP_TYPE_HASH: case BPF_MAP_TYPE_LRU_HASH: case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH: case BPF_MAP_TYPE_HASH_OF_MAPS:
+	case BPF_MAP_TYPE_LPM_TRIE:
+		if (key_size == 0)
+			return ox_errf(err, EINVAL, "map '%s': key_size 0 is invalid for %s", name,
+				       ox_map_type_name(type));
+		/* fallthrough */
+	case BPF_MAP_TYPE_ARRAY: case BPF_MAP_TYPE_PERCPU_ARRAY:
+		if (value_size == 0 && type != BPF_MAP_TYPE_HASH_OF_MAPS)
+			return ox_errf(err, EINVAL, "map '%s': value_size 0 is invalid for %s", name,
+				       ox_map_type_name(type));
+		if ((type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY) && key_size != 4)
+			return ox_errf(err, EINVAL, "map '%s': %s needs a 4-byte key, not %u", name,
+				       ox_map_type_name(type), key_size);
+		break;
+	default:
+		return 0;
+	}
+	if (max_entries == 0)
+		return ox_errf(err, EINVAL, "map '%s': max_entries 0 is invalid for %s (set it "
+			       "before load: a version's maps = { %s = { max_entries = N } })", name,
+			       ox_map_type_name(type), name);
+	return 0;
+}
+
+/* ---- legacy map sections: "maps", and "maps/NAME" ----
+ * A definition is struct bpf_map_def (type, key_size, value_size,
+ * max_entries, map_flags: 20 bytes, or 16 without map_flags), iproute2's
+ * 36-byte layout (id, pinning, inner_id, inner_idx follow) or the 280-byte
+ * layout of oxidebpf and gobpf (pinning, namespace[256] follow). "maps" holds
+ * one definition per symbol, all of one size; "maps/NAME" (oxidebpf's and
+ * gobpf's convention) names its map NAME when it holds one definition. */
+
+int ox_is_legacy_maps_sec(const char *name)
+{
+	return !strcmp(name, "maps") || (!strncmp(name, "maps/", 5) && name[5]);
+}
+
+static int is_map_sym(const struct ox_elf *elf, size_t i, int sec)
+{
+	return elf->syms[i].st_shndx == sec && GELF_ST_TYPE(elf->syms[i].st_info) != STT_SECTION &&
+	       elf->sym_names[i][0];
+}
+
+static int legacy_sec(struct ox_object *obj, struct ox_elf *elf, int sec, struct ox_err *err)
+{
+	const struct ox_elf_sec *s = &elf->secs[sec];
+	size_t nsyms = 0, def_size;
 	for (size_t i = 1; i < elf->nr_syms; i++)
-		if (elf->syms[i].st_shndx == elf->maps_sec &&
-		    GELF_ST_TYPE(elf->syms[i].st_info) != STT_SECTION && elf->sym_names[i][0])
-			nsyms++;
+		nsyms += is_map_sym(elf, i, sec);
 	if (!nsyms)
-		return s->size ? ox_errf(err, 0, "section 'maps': %zu bytes but no map symbols",
-					 s->size) : 0;
+		return s->size ? ox_errf(err, 0, "section '%s': %zu bytes but no map symbols",
+					 s->name, s->size) : 0;
 	if (!s->data || s->size % nsyms)
-		return ox_errf(err, 0, "section 'maps': %zu bytes do not divide into %zu definitions",
-			       s->size, nsyms);
+		return ox_errf(err, 0, "section '%s': %zu bytes do not divide into %zu definitions",
+			       s->name, s->size, nsyms);
 	def_size = s->size / nsyms;
-	if (def_size < 20)
-		return ox_errf(err, 0, "section 'maps': %zu-byte definitions, shorter than "
-			       "struct bpf_map_def (20)", def_size);
+	if (def_size < 16)
+		return ox_errf(err, 0, "section '%s': %zu-byte definitions, shorter than "
+			       "struct bpf_map_def (16 bytes at least)", s->name, def_size);
 	for (size_t i = 1; i < elf->nr_syms; i++) {
 		const GElf_Sym *sym = &elf->syms[i];
+		const char *name = nsyms == 1 && s->name[4] == '/' ? s->name + 5 : elf->sym_names[i];
 		struct ox_mapdef *m;
 		uint32_t w[9] = {0};
-		if (sym->st_shndx != elf->maps_sec || GELF_ST_TYPE(sym->st_info) == STT_SECTION ||
-		    !elf->sym_names[i][0])
+		if (!is_map_sym(elf, i, sec))
 			continue;
 		if (sym->st_value % def_size || !ox_range_ok(sym->st_value, def_size, s->size))
 			return ox_errf(err, 0, "map '%s': definition at offset %lu is misplaced in "
-				       "section 'maps'", elf->sym_names[i], (unsigned long)sym->st_value);
+				       "section '%s'", elf->sym_names[i], (unsigned long)sym->st_value,
+				       s->name);
+		if (ox_object_find_map(obj, name) >= 0)
+			return ox_errf(err, 0, "map '%s' is defined twice (section '%s')", name,
+				       s->name);
 		memcpy(w, s->data + sym->st_value, def_size < sizeof w ? def_size : sizeof w);
-		if (!(m = new_map(obj, elf->sym_names[i], err)))
+		if (!(m = new_map(obj, name, err)))
 			return -1;
 		m->type = w[0], m->key_size = w[1], m->value_size = w[2];
 		m->max_entries = w[3], m->map_flags = w[4];
-		m->sec = elf->maps_sec, m->sec_off = sym->st_value, m->def_size = def_size;
+		m->sec = sec, m->sec_off = sym->st_value, m->def_size = def_size;
 		if (def_size == 36)		/* iproute2: id, pinning, inner_id, inner_idx */
 			m->pinning = w[6];
-		else if (def_size == 280)	/* oxidebpf: pinning, namespace[256] */
+		else if (def_size == 280)	/* oxidebpf, gobpf: pinning, namespace[256] */
 			m->pinning = w[5];
 		else
 			for (size_t b = 20; b < def_size; b++)
@@ -130,6 +164,14 @@ static int legacy_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err 
 		if (check_map(m, err))
 			return -1;
 	}
+	return 0;
+}
+
+static int legacy_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
+{
+	for (size_t i = 1; i < elf->nr_secs; i++)
+		if (ox_is_legacy_maps_sec(elf->secs[i].name) && legacy_sec(obj, elf, (int)i, err))
+			return -1;
 	return 0;
 }
 
@@ -329,9 +371,6 @@ static int slot_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *er
 		if (!(sl->target = strdup(target)))
 			return ox_errf(err, ENOMEM, "out of memory");
 		m->nr_slots++;
-		if (sl->index >= m->max_entries)
-			return ox_errf(err, 0, "map '%s': initial slot %u is beyond max_entries %u",
-				       m->name, sl->index, m->max_entries);
 		if (!sl->is_prog && ox_object_find_map(obj, target) < 0)
 			return ox_errf(err, 0, "map '%s': initial slot %u names unknown map '%s'",
 				       m->name, sl->index, target);

@@ -9,6 +9,10 @@
 #include "common.h"
 #include "section.h"
 
+/* Map types newer than the oldest <linux/bpf.h> this builds against (5.4). */
+#define OX_MAP_TYPE_RINGBUF 27
+#define OX_MAP_TYPE_USER_RINGBUF 31
+
 enum ox_relo_kind {
 	OX_RELO_MAP,		/* ld_imm64 of a map: imm = map fd */
 	OX_RELO_DATA,		/* ld_imm64 into a global data map: map value + off */
@@ -127,6 +131,14 @@ int ox_object_find_map(const struct ox_object *obj, const char *name);
 int ox_object_find_global(const struct ox_object *obj, const char *name);
 /* The function of ELF section sec holding instruction idx (in instructions), -1. */
 int ox_object_func_at(const struct ox_object *obj, int sec, uint64_t idx);
+
+/* A map's definition as it will be created (after a version's overrides):
+ * 0, or -1 with the rule it breaks named (max_entries 0 for a hash, ...). */
+int ox_map_check(const char *name, uint32_t type, uint32_t key_size, uint32_t value_size,
+		 uint32_t max_entries, struct ox_err *err);
+/* A ring buffer size as the kernel takes it: rounded up to a power-of-2
+ * multiple of the page size (as libbpf does); 0 stays 0. */
+uint32_t ox_ringbuf_size(uint32_t size);
 
 /* Parsing helpers split across files (internal). */
 struct ox_elf;

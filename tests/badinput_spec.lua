@@ -92,12 +92,28 @@ describe("bad objects", function()
   it("rejects map definitions with impossible sizes", function()
     local legacy = h.read(h.obj("legacy"))
     local _, lb = h.sections(legacy)
-    fails(h.patch(legacy, lb.maps.offset + 20 + 8, "<I4", 0), "map 'legacy_hash': value_size 0 is invalid for hash")
     fails(h.patch(legacy, lb.maps.offset + 4, "<I4", 0x7fffffff), "map 'legacy_counts': key_size 2147483647")
-    fails(h.patch(legacy, lb.maps.offset + 12, "<I4", 0), "map 'legacy_counts': max_entries 0 is invalid for array")
-    local bp, err = ox.blueprint(h.obj("badringbuf"))
-    assert.is_nil(bp)
-    assert.matches("map 'odd_rb': ringbuf max_entries 5000 is not a power%-of%-2 multiple of the page size", err)
+    fails(h.patch(legacy, lb.maps.offset + 20 + 8, "<I4", 0x7fffffff), "map 'legacy_hash': key_size 8 / value_size 2147483647 is impossibly large")
+  end)
+
+  it("parses sizes that an override can still make valid, and refuses them at load #root", function()
+    local legacy = h.read(h.obj("legacy"))
+    local _, lb = h.sections(legacy)
+    local function load_fails(bytes, pattern)
+      local bp = assert(h.parse(bytes, "sizes.o"))
+      local g = ox.group { blueprint = bp, versions = { ox.version { programs = { "legacy_prog" } } } }
+      local ok, err, errno = g:load()
+      assert.is_nil(ok)
+      assert.matches(pattern, err)
+      assert.equal(22, errno) -- EINVAL
+      g:close()
+    end
+    load_fails(h.patch(legacy, lb.maps.offset + 20 + 8, "<I4", 0), "map 'legacy_hash': value_size 0 is invalid for hash")
+    load_fails(h.patch(legacy, lb.maps.offset + 12, "<I4", 0),
+      "map 'legacy_counts': max_entries 0 is invalid for array %(set it before load: a version's maps = { legacy_counts = { max_entries = N } }%)")
+    load_fails(h.patch(legacy, lb.maps.offset + 4, "<I4", 8), "map 'legacy_counts': array needs a 4%-byte key, not 8")
+    load_fails(h.patch(legacy, lb.maps.offset + 20 + 4, "<I4", 0), "map 'legacy_hash': key_size 0 is invalid for hash")
+    load_fails(h.patch(legacy, lb.maps.offset, "<I4", 0), "map 'legacy_counts': no map type")
   end)
 
   it("survives random corruption: each result is a blueprint or a message", function()
