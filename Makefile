@@ -1,14 +1,17 @@
 # oxlua - build, test and install.
 #
 #   make            build/oxlua, build/lua/oxlua/core.so, build/liboxlua.a, test objects
-#   make run        build, then run the default policy, the exec monitor (POLICY=file.lua
-#                   runs another; ARGS=--json for JSON lines; needs root)
+#   make run        build, then run the default policy, the exec monitor (ARGS=--json for
+#                   JSON lines; POLICY=examples/hello.lua runs the example, or any other
+#                   policy file; needs root)
 #   make test       the whole suite against the running kernel (needs root)
 #   make test-asan  the suite with the engine built with ASan + UBSan
 #   make kernel-matrix  the kernel tests on Debian's 6.1 kernel under qemu and on
 #                   the running kernel, one result line per kernel (needs root)
 #   make inspect F=obj.o
 #   make fuzz       libFuzzer targets (fuzz/), each run FUZZ_SECONDS (default 60)
+#   make compat     every program of a corpus of real objects loaded with oxlua and with
+#                   libbpf, side by side (needs root and Debian's package mirror)
 #
 # Missing build dependencies are installed by scripts/setup.sh (Debian).
 
@@ -107,7 +110,8 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
-POLICY ?= examples/hello.lua
+# Empty: `oxlua run` alone runs the exec monitor (src/cli's default policy).
+POLICY ?=
 # Helper programs the tests attach to and drive.
 testbins: $(BUILD)/tests/target $(BUILD)/tests/libtarget.so
 $(BUILD)/tests/libtarget.so: tests/bin/libtarget.c
@@ -243,6 +247,21 @@ $(BUILD)/bench/mapops.bpf.o: bench/mapops.bpf.c
 $(BUILD)/bench/mapops_ref: bench/mapops_ref.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $< -lbpf
+
+# The compatibility corpus (scripts/compat/, docs/compat.md): the kernel's BPF
+# selftests (Debian's linux-source-6.1, compiled here) and the objects inside
+# Debian's libbpf-tools, fetched and built under $(BUILD)/compat (never
+# committed). Each program is loaded alone with oxlua and with libbpf (the
+# reference loader below is the only other place libbpf links); the table
+# ends with `compat: oxlua loads N of the M programs libbpf loads (+K libbpf
+# refuses)`. COMPAT=GLOB keeps the objects it matches ('selftests/test_*').
+COMPAT ?= *
+$(BUILD)/compat/ref: scripts/compat/ref.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -o $@ $< -lbpf
+compat: all $(BUILD)/compat/ref
+	scripts/compat/run.sh $(BUILD) '$(COMPAT)'
+.PHONY: compat
 
 # Fuzzing (fuzz/): libFuzzer targets built with clang, ASan and UBSan into
 # build-fuzz/, seeded from the test objects and tests/fuzz/regressions/.

@@ -16,11 +16,13 @@ end
 
 if not bp.programs.xdp_main then return end
 
--- Two versions: the first sets a verdict through .rodata; both are tried in order.
+-- Two versions, tried in order: the first sets the verdict through .rodata,
+-- the second (used only if the first cannot load) keeps the object's own.
 local group = ox.group {
   blueprint = bp,
   versions = {
     ox.version { name = "drop", programs = { "xdp_main" }, globals = { xdp_verdict = 1 } },
+    ox.version { name = "default", programs = { "xdp_main" } },
   },
 }
 local ok, err = group:load()
@@ -29,7 +31,7 @@ if not ok then
   os.exit(1)
 end
 local run = group.programs.xdp_main:test_run { data = string.rep("\0", 64), ["repeat"] = 10 }
-print(("loaded version '%s'; xdp_main returned %d (XDP_DROP) in %d ns per run"):format(
-  group.version.name, run.retval, run.duration))
+print(("loaded version '%s'; xdp_main returned %d (%s) in %d ns per run"):format(
+  group.version.name, run.retval, run.retval == 1 and "XDP_DROP" or "XDP_PASS", run.duration))
 print(("counters[0] = %d, bss_hits = %d"):format(group.maps.counters:get(0), group.globals.bss_hits))
 group:close()

@@ -111,6 +111,92 @@ describe("oxlua run", function()
     assert.matches("oxlua: bpf%(BPF_BTF_LOAD, size=%d+ log_level=0%) = %d+", err)
   end)
 
+  -- Runs `oxlua run P`, sends SIGTERM after `after` seconds if it still
+  -- runs; returns whether it was still running then, its output and status.
+  local function run_and_stop(p, after)
+    local out, _, code = sh(([[
+      %s run %s & pid=$!
+      sleep %s
+      if kill -0 $pid 2>/dev/null; then echo STILL-RUNNING; kill -TERM $pid; fi
+      wait $pid; echo "status=$?"]]):format(OXLUA, p, after))
+    return out:match("STILL%-RUNNING") ~= nil, out, code
+  end
+
+  it("exits when a policy that polled the loop itself returns #root", function()
+    local p = policy(([[
+      local ox = require "oxlua"
+      local g = ox.group { blueprint = %q, versions = { ox.version { programs = {
+        ox.program("tp_getppid", { "" }) } } } }
+      assert(g:load())
+      g:on("ring_events", function() end)
+      for _ = 1, 3 do ox.poll(10) end
+      print("polled")
+    ]]):format(h.obj("events")))
+    local running, out = run_and_stop(p, 3)
+    os.remove(p)
+    assert.is_false(running)
+    assert.matches("^polled\nstatus=0\n$", out)
+  end)
+
+  it("exits when a policy that ran the loop returns #root", function()
+    local p = policy([[
+      local ox = require "oxlua"
+      ox.every(0.05, function() end)
+      ox.run { duration = 0.2 }
+      print("ran")
+    ]])
+    local running, out = run_and_stop(p, 3)
+    os.remove(p)
+    assert.is_false(running)
+    assert.matches("^ran\nstatus=0\n$", out)
+  end)
+
+  it("runs the loop after a policy that only registered handlers, until SIGTERM #root", function()
+    local p = policy(([[
+      local ox = require "oxlua"
+      local g = ox.group { blueprint = %q, versions = { ox.version { programs = {
+        ox.program("tp_getppid", { "" }) } } } }
+      assert(g:load())
+      g:on("ring_events", function() end)
+      print("registered")
+    ]]):format(h.obj("events")))
+    local running, out = run_and_stop(p, 1)
+    os.remove(p)
+    assert.is_true(running)
+    assert.matches("^registered\nSTILL%-RUNNING\nstatus=0\n$", out)
+  end)
+
+  it("runs the loop after a policy that only armed a timer, until SIGTERM", function()
+    local p = policy([[
+      local ox = require "oxlua"
+      ox.every(0.1, function() io.write("tick\n") io.flush() end)
+    ]])
+    local running, out = run_and_stop(p, 1)
+    os.remove(p)
+    assert.is_true(running)
+    assert.matches("^tick\ntick\n", out)      -- ticks after the script returned
+    assert.matches("\nstatus=0\n$", out)     -- then SIGTERM ended the loop cleanly
+  end)
+
+  it("exits at once after a policy that registered nothing", function()
+    local p = policy('print("done")')
+    local running, out = run_and_stop(p, 2)
+    os.remove(p)
+    assert.is_false(running)
+    assert.equal("done\nstatus=0\n", out)
+  end)
+
+  it("is what `make run` runs: the exec monitor by default, POLICY= for another", function()
+    local function run_line(vars)
+      local out, _, code = sh("make -n --no-print-directory run " .. vars)
+      assert.equal(0, code)
+      return out:match("([^\n]*oxlua run[^\n]*)\n$")
+    end
+    assert.matches("^build/oxlua run%s*$", run_line(""))
+    assert.matches("^build/oxlua run +%-%-json$", run_line("ARGS=--json"))
+    assert.matches("^build/oxlua run examples/hello%.lua%s*$", run_line("POLICY=examples/hello.lua"))
+  end)
+
   it("prints its version and help", function()
     local out, _, code = sh(OXLUA .. " --version")
     assert.equal(0, code)

@@ -105,8 +105,6 @@ function M.inspect(path, as_json, out)
   return 0
 end
 
--- Run a policy file. If it registered handlers and did not run the loop,
--- the loop runs until SIGINT/SIGTERM; then everything is detached.
 -- oxlua probe [--json]: what this kernel supports.
 function M.probe(as_json, out)
   out = out or io.stdout
@@ -161,6 +159,10 @@ local function cleanup_stale()
   end
 end
 
+-- Run a policy file. If it registered handlers (group:on, ox.every) and
+-- neither ran nor polled the loop, the loop runs until SIGINT/SIGTERM; then
+-- everything is detached. A policy that drove the loop has decided when to
+-- stop: oxlua exits when it returns.
 function M.run(script, args, allow_unsafe)
   local policy_file = script and script:sub(1, 1) ~= "-" and script or nil
   if not permissions_ok(policy_file, allow_unsafe) then return 1 end
@@ -177,7 +179,9 @@ function M.run(script, args, allow_unsafe)
   _G.arg = script_arg
   local ok, perr = xpcall(chunk, debug.traceback, table.unpack(args))
   if not ok then eprintf("oxlua: %s", perr) return 1 end
-  if #ox.stats() > 0 and not ox._ran then
+  -- a policy that registered handlers and never ran nor polled the loop
+  -- gets the loop, until SIGINT/SIGTERM
+  if not ox._loop_driven and (#ox.stats() > 0 or next(ox._timers)) then
     local rok, rerr = ox.run {}
     if not rok then eprintf("oxlua: %s", rerr) return 1 end
   end

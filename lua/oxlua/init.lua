@@ -8,6 +8,15 @@ local core = require "oxlua.core"
 
 local M = { core = core, _VERSION = core.version }
 
+-- What `oxlua run` asks of a policy once it returns (process-wide, like the
+-- one event loop below):
+--   M._loop_driven  true once the policy ran or polled the loop itself
+--                   (ox.run, ox.poll): it decided when to stop, so no loop
+--                   follows it
+--   M._timers       ids of the ox.every timers still armed (handlers, as
+--                   the readers of group:on are)
+M._loop_driven, M._timers = false, {}
+
 local function argerror(fn, msg, level)
   error(("ox.%s: %s"):format(fn, msg), (level or 1) + 2)
 end
@@ -588,14 +597,24 @@ end
 -- The event loop.
 
 -- ox.poll([ms]) -> events handled (ms 0: never block; nil: until a wakeup).
-function M.poll(ms) return loop():poll(ms) end
+function M.poll(ms)
+  M._loop_driven = true
+  return loop():poll(ms)
+end
 
 -- ox.fd() -> an epoll fd that is readable when ox.poll(0) has work.
 function M.fd() return loop():fd() end
 
 -- ox.every(seconds, fn) -> timer id; ox.cancel(id).
-function M.every(seconds, fn) return loop():every(seconds, fn) end
-function M.cancel(id) return loop():cancel(id) end
+function M.every(seconds, fn)
+  local id, err, errno = loop():every(seconds, fn)
+  if id then M._timers[id] = true end
+  return id, err, errno
+end
+function M.cancel(id)
+  M._timers[id] = nil
+  return loop():cancel(id)
+end
 
 -- ox.close_all(): close every loaded group (what SIGINT/SIGTERM does in ox.run).
 function M.close_all()
@@ -627,7 +646,7 @@ function M.run(opts)
   opts = opts or {}
   if type(opts) ~= "table" then error("ox.run: options must be a table", 2) end
   local lp = loop()
-  M._ran = true
+  M._loop_driven = true
   local deadline = opts.duration and core.now() + opts.duration
   local errors0 = errors_total()
   local readers = lp:readers()
