@@ -269,6 +269,24 @@ static int code_covered(const struct ox_object *obj, const struct ox_elf *elf, s
 	return rc;
 }
 
+/* A global subprogram of hidden (or internal) visibility cannot be called
+ * from another object: its BTF FUNC is made static, so the verifier checks
+ * it in each caller's context instead of alone for any argument, as libbpf
+ * does (usdt.bpf.h's bpf_usdt_arg needs it: it writes through its argument). */
+static void mark_hidden_static(struct ox_object *obj, const GElf_Sym *sym, const char *name)
+{
+	int vis = GELF_ST_VISIBILITY(sym->st_other);
+	struct btf_type *t;
+	uint32_t id;
+	if (!obj->btf || GELF_ST_BIND(sym->st_info) == STB_LOCAL ||
+	    (vis != STV_HIDDEN && vis != STV_INTERNAL))
+		return;
+	id = btf_find(obj->btf, name, BTF_KIND_FUNC);
+	t = id ? (struct btf_type *)btf_type_by_id(obj->btf, id) : NULL;
+	if (t && btf_vlen(t) == BTF_FUNC_GLOBAL)
+		t->info = (t->info & ~0xffffu) | BTF_FUNC_STATIC;
+}
+
 static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
 {
 	size_t cap = 0;
@@ -315,6 +333,8 @@ static int collect_funcs(struct ox_object *obj, struct ox_elf *elf, struct ox_er
 		if (!f->name || !f->sec_name)
 			return ox_errf(err, ENOMEM, "out of memory");
 		f->is_prog = (int)sym->st_shndx != obj->text_sec;
+		if (!f->is_prog)
+			mark_hidden_static(obj, sym, f->name);
 		f->known = ox_section_lookup(f->sec_name, &f->def) == 0;
 		if (!f->known)	/* (def.target points into f->sec_name) */
 			f->def.target = "", f->def.kind = "";
