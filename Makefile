@@ -48,7 +48,7 @@ ENGINE_SRC := src/common.c src/errnames.c src/sys.c src/section.c src/btf.c src/
 	src/elf.c src/maps.c src/externs.c src/ksyms.c src/kconfig.c src/link.c src/load.c \
 	src/attach.c src/attach_trace.c src/attach_net.c src/tracefs.c src/symbols.c \
 	src/netlink.c src/perfbuf.c src/ringbuf.c src/probe.c src/relo_core.c \
-	src/btf_target.c
+	src/btf_target.c src/struct_ops.c
 BIND_SRC   := src/lua/core.c src/lua/preload.c src/lua/lbtf.c src/lua/lbtfplan.c src/lua/lobject.c \
 	src/lua/linst.c src/lua/lmap.c src/lua/lprog.c src/lua/lattach.c src/lua/lreader.c \
 	src/lua/lloop.c src/lua/lsock.c src/lua/lprobe.c
@@ -101,8 +101,8 @@ bpf: $(BPF_OBJ) $(ASSET_OBJ)
 $(BUILD)/vmlinux.h:
 	@mkdir -p $(dir $@)
 	bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
-$(BUILD)/bpf/core.bpf.o: $(BUILD)/vmlinux.h
-$(BUILD)/bpf/core.bpf.o: BPF_CFLAGS += -I$(BUILD)
+$(BUILD)/bpf/core.bpf.o $(BUILD)/bpf/cc.bpf.o: $(BUILD)/vmlinux.h
+$(BUILD)/bpf/core.bpf.o $(BUILD)/bpf/cc.bpf.o: BPF_CFLAGS += -I$(BUILD)
 $(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard tests/bpf/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
@@ -137,7 +137,7 @@ endif
 # cannot rot; the suite's count line stays the last line printed. (Not under
 # the sanitizers: the bench drives the module from interpreters and
 # programs that do not preload their runtimes.)
-test: all
+test: all $(BUILD)/compat/ref
 	$(if $(TESTARGS)$(SANITIZE),,$(MAKE) --no-print-directory bench-smoke BUILD=$(BUILD))
 	OXLUA_BUILD=$(BUILD) $(SAN_ENV) scripts/run-tests.sh $(TESTARGS)
 

@@ -55,7 +55,7 @@ build = {
         "src/elf.c", "src/maps.c", "src/externs.c", "src/ksyms.c", "src/kconfig.c", "src/link.c",
         "src/load.c", "src/attach.c", "src/attach_trace.c", "src/attach_net.c",
         "src/tracefs.c", "src/symbols.c", "src/netlink.c", "src/perfbuf.c",
-        "src/ringbuf.c", "src/probe.c", "src/relo_core.c", "src/btf_target.c",
+        "src/ringbuf.c", "src/probe.c", "src/relo_core.c", "src/btf_target.c", "src/struct_ops.c",
         -- BIND_SRC
         "src/lua/core.c", "src/lua/preload.c", "src/lua/lbtf.c", "src/lua/lbtfplan.c", "src/lua/lobject.c",
         "src/lua/linst.c", "src/lua/lmap.c", "src/lua/lprog.c", "src/lua/lattach.c",

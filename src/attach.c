@@ -1,6 +1,7 @@
 /* attach.c - parsing attach points, dispatching to the attach families
  * (attach_trace.c, attach_net.c), and detaching whatever they made. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_link.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -74,8 +75,8 @@ int ox_attach_add_fd(struct ox_attachment *a, int fd, struct ox_err *err)
 const char *ox_attach_how_name(int how)
 {
 	static const char *const names[] = { "link", "perf_event", "raw_tracepoint", "netlink",
-		"netlink", "prog_attach", "socket" };
-	return how >= 0 && how <= OX_HOW_SOCKET ? names[how] : "?";
+		"netlink", "prog_attach", "socket", "struct_ops" };
+	return how >= 0 && how <= OX_HOW_STRUCT_OPS ? names[how] : "?";
 }
 
 /* Families by the word before the first ':'. */
@@ -130,6 +131,47 @@ struct ox_attachment *ox_attach(int prog_fd, const char *point, const struct ox_
 	return a;
 }
 
+#define OX_ATTACH_STRUCT_OPS 44	/* BPF_STRUCT_OPS (6.4), for older headers */
+
+struct ox_attachment *ox_attach_struct_ops(int map_fd, const void *value, int use_link,
+					   const char *name, struct ox_err *err)
+{
+	struct ox_attachment *a = calloc(1, sizeof *a);
+	const uint32_t zero = 0;
+	int fd;
+	if (!a) {
+		ox_errf(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	snprintf(a->point, sizeof a->point, "struct_ops:%s", name);
+	a->how = OX_HOW_STRUCT_OPS;
+	a->prog_fd = -1;
+	/* its own reference: the map must outlive the group's to be unregistered */
+	if ((a->target_fd = fcntl(map_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		ox_errf(err, errno, "%s: %s (%s)", a->point, ox_errno_name(errno), strerror(errno));
+		free(a);
+		return NULL;
+	}
+	/* a BPF_F_LINK map's value is only written here: the link registers it */
+	if (ox_map_update(a->target_fd, &zero, value, 0) ||
+	    (use_link && (fd = ox_link_create(a->target_fd, 0, OX_ATTACH_STRUCT_OPS, 0, 0)) < 0)) {
+		int e = errno;
+		ox_errf(err, e, "%s: registering%s: %s (%s)%s", a->point, use_link ? " (link)" : "",
+			ox_errno_name(e), strerror(e), e == EEXIST ?
+			" (a struct_ops of that name is registered already)" : "");
+		close(a->target_fd);	/* nothing registered: nothing to undo */
+		free(a);
+		return NULL;
+	}
+	if (use_link && ox_attach_add_fd(a, fd, err)) {	/* (closes fd: unregistered) */
+		close(a->target_fd);
+		free(a);
+		return NULL;
+	}
+	ox_log("attached %s via %s", a->point, use_link ? "link" : "map update");
+	return a;
+}
+
 void ox_detach(struct ox_attachment *a)
 {
 	struct ox_err err;
@@ -160,6 +202,13 @@ void ox_detach(struct ox_attachment *a)
 			ox_warn("%s: detaching: %s", a->point, strerror(errno));
 		break;
 	}
+	case OX_HOW_STRUCT_OPS:	/* a link unregisters when closed (below) */
+		if (!a->nr_fds) {
+			const uint32_t zero = 0;
+			if (ox_map_delete(a->target_fd, &zero) && errno != ENOENT)
+				ox_warn("%s: unregistering: %s", a->point, strerror(errno));
+		}
+		break;
 	case OX_HOW_SOCKET:
 		if (a->target_fd >= 0) {
 			int v = 0;

@@ -51,6 +51,8 @@ enum ox_attach_how {
 	OX_HOW_NETLINK_XDP,	/* IFLA_XDP */
 	OX_HOW_PROG_ATTACH,	/* BPF_PROG_ATTACH (cgroup, pre-link) */
 	OX_HOW_SOCKET,		/* SO_ATTACH_BPF */
+	OX_HOW_STRUCT_OPS,	/* a struct_ops map's value written (registered); with a
+				 * link fd for BPF_F_LINK maps */
 };
 
 struct ox_attachment {
@@ -72,10 +74,17 @@ struct ox_attachment {
  * and why (e.g. "kprobe:do_sys_open: kprobes are not available on this kernel"). */
 struct ox_attachment *ox_attach(int prog_fd, const char *point, const struct ox_attach_opts *o,
 				struct ox_features *feat, struct ox_err *err);
+/* Register a loaded struct_ops map (a TCP congestion control, ...): write its
+ * value (ox_struct_ops' value, program fds in place), and for a BPF_F_LINK
+ * map (.struct_ops.link) make the link that registers it. Detaching
+ * unregisters it: the link is closed, or the value deleted. name is the map's. */
+struct ox_attachment *ox_attach_struct_ops(int map_fd, const void *value, int use_link,
+					   const char *name, struct ox_err *err);
 /* Detach and release; idempotent. */
 void ox_detach(struct ox_attachment *a);
 void ox_attachment_free(struct ox_attachment *a);
-/* "link", "perf_event", "raw_tracepoint", "netlink", "prog_attach", "socket" */
+/* "link", "perf_event", "raw_tracepoint", "netlink", "prog_attach", "socket",
+ * "struct_ops" */
 const char *ox_attach_how_name(int how);
 
 /* internal, by family */

@@ -244,6 +244,10 @@ static int make_map(struct ox_instance *inst, int idx, int inner_fd, struct ox_e
 		a.numa_node = d->numa_node;
 	}
 	a.map_extra = d->map_extra;
+	if (im->st.value_type) {	/* struct_ops: the kernel's type, with the object's BTF */
+		a.btf_vmlinux_value_type_id = im->st.value_type;
+		a.btf_fd = inst->btf_fd >= 0 ? (uint32_t)inst->btf_fd : 0;
+	}
 	if (d->kind == OX_MAP_USER)
 		kname(a.map_name, d->name, NULL);
 	else
@@ -282,8 +286,8 @@ static int init_data(struct ox_instance *inst, int idx, const struct ox_load_opt
 	uint32_t zero = 0;
 	uint8_t *buf;
 	int rc = 0, dirty = d->kind != OX_MAP_BSS;
-	if (d->kind == OX_MAP_USER || im->reused)
-		return 0;
+	if (d->kind == OX_MAP_USER || d->kind == OX_MAP_STRUCT_OPS || im->reused)
+		return 0;	/* (writing a struct_ops map registers it: that is attaching) */
 	if (!(buf = calloc(1, im->value_size)))
 		return ox_errf(err, ENOMEM, "out of memory");
 	if (d->data)
@@ -325,6 +329,8 @@ static int create_map(struct ox_instance *inst, int idx, const struct ox_load_op
 		return 0;
 	im->type = d->type, im->key_size = d->key_size, im->value_size = d->value_size;
 	im->max_entries = d->max_entries, im->map_flags = d->map_flags;
+	if (d->kind == OX_MAP_STRUCT_OPS)
+		im->value_size = im->st.value_size;	/* the kernel's value type */
 	if (mo) {
 		if (mo->mask & OX_MO_TYPE) im->type = mo->type;
 		if (mo->mask & OX_MO_MAX_ENTRIES) im->max_entries = mo->max_entries;
@@ -383,6 +389,8 @@ static int fill_slots(struct ox_instance *inst, struct ox_err *err)
 	struct ox_object *obj = inst->obj;
 	for (uint32_t i = 0; i < obj->nr_maps; i++) {
 		const struct ox_mapdef *d = &obj->maps[i];
+		if (d->kind == OX_MAP_STRUCT_OPS)	/* members, not keys: see ox_struct_ops_* */
+			continue;
 		for (uint32_t s = 0; inst->maps[i].fd >= 0 && s < d->nr_slots; s++) {
 			const struct ox_slot *sl = &d->slots[s];
 			int fd = -1;
@@ -580,6 +588,13 @@ static int prog_load(struct ox_instance *inst, struct ox_inst_prog *ip, struct o
 	if ((f->def.flags & OX_SEC_NEEDS_BTF_ID) && strcmp(f->def.kind, "freplace") &&
 	    btf_target(f, ks->tgt, &a.attach_btf_id, err))
 		return -1;
+	if (f->def.prog_type == OX_PROG_TYPE_STRUCT_OPS) {	/* its struct and member */
+		int m, s;
+		if (!ox_struct_ops_slot_of(obj, f->name, &m, &s) && inst->maps[m].st.value) {
+			a.attach_btf_id = inst->maps[m].st.kern_type;
+			a.expected_attach_type = inst->maps[m].st.member[s];
+		}
+	}
 	if (ks->nr_fd)	/* module BTF objects named by kfunc calls */
 		a.fd_array = ox_ptr(ks->fd_array);
 	if (f->def.flags & OX_SEC_SLEEPABLE)
@@ -832,6 +847,20 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 		if (ox_link(obj, fi, &links[i], err) || apply_core(obj, &links[i], &tgt, &sess, err))
 			goto fail;
 		ox_link_each_relo(obj, &links[i], mark_needs, &ctx);
+		if (obj->funcs[fi].def.prog_type == OX_PROG_TYPE_STRUCT_OPS) {
+			int m, s;
+			if (ox_struct_ops_slot_of(obj, o->progs[i], &m, &s)) {
+				ox_errf(err, EINVAL, "program '%s' (struct_ops) is the member of no "
+					"struct_ops variable (SEC(\".struct_ops\"))", o->progs[i]);
+				goto fail;
+			}
+			/* every struct_ops map it is a member of, to be registered later */
+			for (uint32_t k = 0; k < obj->nr_maps; k++)
+				for (uint32_t s2 = 0; obj->maps[k].kind == OX_MAP_STRUCT_OPS &&
+				     s2 < obj->maps[k].nr_slots; s2++)
+					if (!strcmp(obj->maps[k].slots[s2].target, o->progs[i]))
+						need[k] = 1;
+		}
 	}
 	for (uint32_t i = 0; i < o->nr_maps; i++) {
 		int mi = ox_object_find_map(obj, o->maps[i].name);
@@ -848,6 +877,17 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 				need[ox_object_find_map(obj, obj->maps[i].slots[s].target)] = 1;
 	if (ox_ksyms_resolve(&ks, obj, need_ext, err))
 		goto fail;
+	for (uint32_t i = 0; i < obj->nr_maps; i++) {	/* struct_ops: the kernel's layout */
+		const struct btf *kbtf;
+		if (!need[i] || obj->maps[i].kind != OX_MAP_STRUCT_OPS)
+			continue;
+		if (!(kbtf = ox_btf_target_vmlinux(&tgt, err))) {
+			ox_errprefix(err, "struct_ops '%s' needs the kernel's BTF", obj->maps[i].name);
+			goto fail;
+		}
+		if (ox_struct_ops_prepare(obj, (int)i, kbtf, &inst->maps[i].st, err))
+			goto fail;
+	}
 	memlock_prepare(inst->kver);
 	inst->btf_fd = load_btf(inst);
 	for (uint32_t i = 0; i < obj->nr_maps; i++)
@@ -857,6 +897,11 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 	sess = NULL;
 	if (load_programs(inst, o, links, &ks, err, log) || fill_slots(inst, err))
 		goto fail;
+	for (uint32_t i = 0; i < obj->nr_maps; i++)	/* struct_ops: the programs' fds */
+		for (uint32_t s = 0; inst->maps[i].st.value && s < obj->maps[i].nr_slots; s++) {
+			int p = ox_inst_find_prog(inst, obj->maps[i].slots[s].target);
+			ox_struct_ops_set_prog(&inst->maps[i].st, (int)s, p >= 0 ? inst->progs[p].fd : -1);
+		}
 	ox_btf_target_release(&tgt);	/* 5+ MB: read only when a program needs it, freed after */
 	for (uint32_t i = 0; i < obj->nr_maps; i++) {	/* pins last: nothing to undo */
 		struct ox_inst_map *im = &inst->maps[i];
@@ -914,8 +959,10 @@ void ox_instance_free(struct ox_instance *inst)
 	if (!inst)
 		return;
 	ox_instance_close(inst);
-	for (uint32_t i = 0; inst->maps && inst->obj && i < inst->obj->nr_maps; i++)
+	for (uint32_t i = 0; inst->maps && inst->obj && i < inst->obj->nr_maps; i++) {
 		free(inst->maps[i].pin);
+		ox_struct_ops_free(&inst->maps[i].st);
+	}
 	for (uint32_t i = 0; i < inst->nr_progs; i++)
 		free(inst->progs[i].log);
 	free(inst->maps);

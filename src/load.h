@@ -3,6 +3,7 @@
 #define OXLUA_LOAD_H
 
 #include "object.h"
+#include "struct_ops.h"
 
 /* Overrides for one map, applied before it is created. */
 #define OX_MO_MAX_ENTRIES 0x01
@@ -45,6 +46,7 @@ struct ox_inst_map {
 	uint32_t type, key_size, value_size, max_entries, map_flags;
 	char *pin;		/* pinned at */
 	int reused;		/* taken from an existing pin */
+	struct ox_struct_ops st;	/* struct_ops maps: the value registering writes */
 };
 
 struct ox_inst_prog {

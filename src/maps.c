@@ -509,6 +509,118 @@ static int data_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *e
 	return 0;
 }
 
+/* ---- .struct_ops, .struct_ops.link ----
+ * Each variable is a struct of the kernel's (struct tcp_congestion_ops ...)
+ * with some members set: function pointers, by relocations against the
+ * programs (SEC("struct_ops/...")), and plain values in the section's bytes.
+ * It becomes a struct_ops map whose slots are those programs, by member;
+ * the kernel's layout is only known at load (load.c). */
+
+static int is_struct_ops_sec(const char *name)
+{
+	return !strcmp(name, ".struct_ops") || !strcmp(name, ".struct_ops.link");
+}
+
+struct st_ctx {
+	struct ox_object *obj;
+	struct ox_elf *elf;
+	int sec;
+};
+
+static int struct_ops_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *err)
+{
+	struct st_ctx *c = vctx;
+	struct ox_object *obj = c->obj;
+	size_t symi = GELF_R_SYM(rel->r_info);
+	const GElf_Sym *sym = &c->elf->syms[symi];
+	const char *target = c->elf->sym_names[symi];
+	for (uint32_t mi = 0; mi < obj->nr_maps; mi++) {
+		struct ox_mapdef *m = &obj->maps[mi];
+		const struct btf_type *st;
+		struct ox_slot *sl;
+		uint64_t off;
+		uint32_t k;
+		if (m->kind != OX_MAP_STRUCT_OPS || m->sec != c->sec || rel->r_offset < m->sec_off ||
+		    rel->r_offset >= m->sec_off + m->def_size)
+			continue;
+		off = rel->r_offset - m->sec_off;
+		st = btf_type_by_id(obj->btf, m->def_type);
+		for (k = 0; k < btf_vlen(st); k++)
+			if (btf_member_bit_offset(st, k) == off * 8)
+				break;
+		if (k == btf_vlen(st))
+			return ox_errf(err, 0, "struct_ops '%s': relocation %zu at offset %lu is at no "
+				       "member", m->name, i, (unsigned long)off);
+		if (GELF_ST_TYPE(sym->st_info) != STT_FUNC || ox_object_find_func(obj, target) < 0)
+			return ox_errf(err, 0, "struct_ops '%s': member '%s' points to '%s', which is "
+				       "not a program", m->name, btf_str(obj->btf, btf_members(st)[k].name_off),
+				       target);
+		if (m->nr_slots >= btf_vlen(st))
+			return ox_errf(err, 0, "struct_ops '%s': more programs than members", m->name);
+		if (!(sl = realloc(m->slots, (m->nr_slots + 1) * sizeof *sl)))
+			return ox_errf(err, ENOMEM, "out of memory");
+		m->slots = sl;
+		sl += m->nr_slots;
+		sl->index = k;
+		sl->is_prog = 1;
+		if (!(sl->target = strdup(target)))
+			return ox_errf(err, ENOMEM, "out of memory");
+		m->nr_slots++;
+		return 0;
+	}
+	return ox_errf(err, 0, "section '%s': relocation %zu against '%s' at offset %lu belongs "
+		       "to no variable", c->elf->secs[c->sec].name, i, target,
+		       (unsigned long)rel->r_offset);
+}
+
+static int struct_ops_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
+{
+	for (size_t i = 1; i < elf->nr_secs; i++) {
+		const struct ox_elf_sec *s = &elf->secs[i];
+		const struct btf_type *ds;
+		struct st_ctx c = { obj, elf, (int)i };
+		uint32_t ds_id;
+		if (!is_struct_ops_sec(s->name))
+			continue;
+		if (!obj->btf || !(ds_id = btf_find_datasec(obj->btf, s->name)))
+			return ox_errf(err, 0, "section '%s' needs BTF (compile with -g)", s->name);
+		ds = btf_type_by_id(obj->btf, ds_id);
+		for (uint32_t v = 0; v < btf_vlen(ds); v++) {
+			const struct btf_var_secinfo *vs = &btf_secinfos(ds)[v];
+			const struct btf_type *var = btf_type_by_id(obj->btf, vs->type), *st;
+			const char *name = btf_name(obj->btf, vs->type);
+			struct ox_mapdef *m;
+			uint32_t st_id;
+			if (!var || btf_kind(var) != BTF_KIND_VAR)
+				return ox_errf(err, 0, "section '%s': entry %u is not a variable", s->name, v);
+			st_id = btf_resolve(obj->btf, var->type);
+			st = btf_type_by_id(obj->btf, st_id);
+			if (!st || btf_kind(st) != BTF_KIND_STRUCT)
+				return ox_errf(err, 0, "struct_ops '%s': not a struct", name);
+			if (!s->data || !ox_range_ok(vs->offset, vs->size, s->size) || vs->size != st->size)
+				return ox_errf(err, 0, "struct_ops '%s': %u bytes at offset %u do not hold "
+					       "its struct in section '%s' (%zu bytes)", name, vs->size,
+					       vs->offset, s->name, s->size);
+			if (!(m = new_map(obj, name, err)))
+				return -1;
+			m->kind = OX_MAP_STRUCT_OPS;
+			m->type = OX_MAP_TYPE_STRUCT_OPS;
+			m->key_size = 4;
+			m->value_size = vs->size;	/* the kernel's value size, at load */
+			m->max_entries = 1;
+			m->map_flags = !strcmp(s->name, ".struct_ops.link") ? OX_F_LINK : 0;
+			m->sec = (int)i, m->sec_off = vs->offset, m->def_size = vs->size;
+			m->def_type = st_id;
+			if (!(m->data = malloc(vs->size ? vs->size : 1)))
+				return ox_errf(err, ENOMEM, "out of memory");
+			memcpy(m->data, s->data + vs->offset, vs->size);
+		}
+		if (ox_elf_each_rel(elf, (int)i, struct_ops_rel, &c, err))
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- .kconfig ---- */
 
 static int kconfig_off(void *vctx, const char *name, uint32_t *off)
@@ -593,5 +705,6 @@ static int fixup_datasecs(struct ox_object *obj, struct ox_elf *elf, struct ox_e
 int ox_maps_collect(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
 {
 	return fixup_datasecs(obj, elf, err) || legacy_maps(obj, elf, err) || btf_maps(obj, elf, err) ||
-	       data_maps(obj, elf, err) || kconfig_map(obj, err) ? -1 : 0;
+	       data_maps(obj, elf, err) || struct_ops_maps(obj, elf, err) ||
+	       kconfig_map(obj, err) ? -1 : 0;
 }

@@ -12,6 +12,9 @@
 /* Map types newer than the oldest <linux/bpf.h> this builds against (5.4). */
 #define OX_MAP_TYPE_RINGBUF 27
 #define OX_MAP_TYPE_USER_RINGBUF 31
+#define OX_MAP_TYPE_STRUCT_OPS 26
+#define OX_PROG_TYPE_STRUCT_OPS 27
+#define OX_F_LINK (1u << 13)		/* BPF_F_LINK: a struct_ops map registered by a link */
 
 enum ox_relo_kind {
 	OX_RELO_MAP,		/* ld_imm64 of a map: imm = map fd */
@@ -48,8 +51,11 @@ struct ox_func {
 	struct ox_section def;	/* program type, attach type, target, kind */
 };
 
-enum ox_map_kind { OX_MAP_USER, OX_MAP_DATA, OX_MAP_RODATA, OX_MAP_BSS, OX_MAP_KCONFIG };
+enum ox_map_kind { OX_MAP_USER, OX_MAP_DATA, OX_MAP_RODATA, OX_MAP_BSS, OX_MAP_KCONFIG,
+		   OX_MAP_STRUCT_OPS /* a variable of .struct_ops[.link]: slots are members */ };
 
+/* An initial slot: of a map-in-map or prog_array (index = key), or of a
+ * struct_ops map (index = the member of its struct, is_prog). */
 struct ox_slot { uint32_t index; char *target; int is_prog; };
 
 struct ox_mapdef {
@@ -67,7 +73,7 @@ struct ox_mapdef {
 	uint32_t nr_slots;
 	uint8_t *data;		/* global data: initial value (value_size bytes) */
 	uint32_t datasec;	/* global data: BTF DATASEC id, 0 if none */
-	uint32_t def_type;	/* BTF map: the definition struct */
+	uint32_t def_type;	/* BTF map: the definition struct; struct_ops: the struct */
 };
 
 enum ox_ext_type { OX_EXT_UNKNOWN, OX_EXT_BOOL, OX_EXT_TRISTATE, OX_EXT_CHAR, OX_EXT_INT, OX_EXT_STR };

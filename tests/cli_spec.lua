@@ -111,77 +111,70 @@ describe("oxlua run", function()
     assert.matches("oxlua: bpf%(BPF_BTF_LOAD, size=%d+ log_level=0%) = %d+", err)
   end)
 
-  -- Runs `oxlua run P`, sends SIGTERM after `after` seconds if it still
-  -- runs; returns whether it was still running then, its output and status.
-  local function run_and_stop(p, after)
+  -- Runs `oxlua run` on a policy of source src, sends SIGTERM after `after`
+  -- seconds if it still runs; returns whether it was still running then,
+  -- its output and status.
+  local function run_and_stop(src, after)
+    local p = policy(src)
     local out, _, code = sh(([[
       %s run %s & pid=$!
       sleep %s
       if kill -0 $pid 2>/dev/null; then echo STILL-RUNNING; kill -TERM $pid; fi
       wait $pid; echo "status=$?"]]):format(OXLUA, p, after))
+    os.remove(p)
     return out:match("STILL%-RUNNING") ~= nil, out, code
   end
 
-  it("exits when a policy that polled the loop itself returns #root", function()
-    local p = policy(([[
+  -- A policy that loads a tracepoint program and registers a ring buffer
+  -- handler, then runs tail.
+  local function with_handler(tail)
+    return ([[
       local ox = require "oxlua"
       local g = ox.group { blueprint = %q, versions = { ox.version { programs = {
         ox.program("tp_getppid", { "" }) } } } }
       assert(g:load())
       g:on("ring_events", function() end)
+    ]]):format(h.obj("events")) .. tail
+  end
+
+  it("exits when a policy that polled the loop itself returns #root", function()
+    local running, out = run_and_stop(with_handler([[
       for _ = 1, 3 do ox.poll(10) end
       print("polled")
-    ]]):format(h.obj("events")))
-    local running, out = run_and_stop(p, 3)
-    os.remove(p)
+    ]]), 3)
     assert.is_false(running)
     assert.matches("^polled\nstatus=0\n$", out)
   end)
 
   it("exits when a policy that ran the loop returns #root", function()
-    local p = policy([[
+    local running, out = run_and_stop([[
       local ox = require "oxlua"
       ox.every(0.05, function() end)
       ox.run { duration = 0.2 }
       print("ran")
-    ]])
-    local running, out = run_and_stop(p, 3)
-    os.remove(p)
+    ]], 3)
     assert.is_false(running)
     assert.matches("^ran\nstatus=0\n$", out)
   end)
 
   it("runs the loop after a policy that only registered handlers, until SIGTERM #root", function()
-    local p = policy(([[
-      local ox = require "oxlua"
-      local g = ox.group { blueprint = %q, versions = { ox.version { programs = {
-        ox.program("tp_getppid", { "" }) } } } }
-      assert(g:load())
-      g:on("ring_events", function() end)
-      print("registered")
-    ]]):format(h.obj("events")))
-    local running, out = run_and_stop(p, 1)
-    os.remove(p)
+    local running, out = run_and_stop(with_handler('print("registered")'), 1)
     assert.is_true(running)
     assert.matches("^registered\nSTILL%-RUNNING\nstatus=0\n$", out)
   end)
 
   it("runs the loop after a policy that only armed a timer, until SIGTERM", function()
-    local p = policy([[
+    local running, out = run_and_stop([[
       local ox = require "oxlua"
       ox.every(0.1, function() io.write("tick\n") io.flush() end)
-    ]])
-    local running, out = run_and_stop(p, 1)
-    os.remove(p)
+    ]], 1)
     assert.is_true(running)
     assert.matches("^tick\ntick\n", out)      -- ticks after the script returned
     assert.matches("\nstatus=0\n$", out)     -- then SIGTERM ended the loop cleanly
   end)
 
   it("exits at once after a policy that registered nothing", function()
-    local p = policy('print("done")')
-    local running, out = run_and_stop(p, 2)
-    os.remove(p)
+    local running, out = run_and_stop('print("done")', 2)
     assert.is_false(running)
     assert.equal("done\nstatus=0\n", out)
   end)

@@ -189,14 +189,14 @@ function ox.close_all() end
 ---@field value_size integer
 ---@field max_entries integer
 ---@field flags integer
----@field kind "user"|"data"|"rodata"|"bss"|"kconfig"
+---@field kind "user"|"data"|"rodata"|"bss"|"kconfig"|"struct_ops"
 ---@field key_type string? BTF type name of the key
 ---@field value_type string? BTF type name of the value
 ---@field numa_node integer?
 ---@field map_extra integer?
 ---@field pinning "by_name"?
 ---@field inner { type: string, key_size: integer, value_size: integer, max_entries: integer }? maps of maps
----@field slots table<integer, string>? initial slots of a map of maps: index -> map name
+---@field slots table<integer|string, string>? initial slots: of a map of maps, index -> map name; of a struct_ops map, member -> program
 
 ---@class oxlua.GlobalInfo
 ---@field name string
@@ -266,6 +266,7 @@ function ox.close_all() end
 ---@field maps? table<string, oxlua.MapOptions>|oxlua.MapSpec[] by name, or a list of ox.map/ox.perfmap entries
 ---@field globals? table<string, oxlua.Value> initial values by global name
 ---@field btf? string BTF file for CO-RE relocations instead of the kernel's (wins over the group's)
+---@field struct_ops? string[] struct_ops maps to register once the programs are loaded (all or none)
 
 ---@class oxlua.Version
 ---@field name string? set to "version N" by ox.group when absent
@@ -274,6 +275,7 @@ function ox.close_all() end
 ---@field handlers table<string, { fn: oxlua.Handler, opts: oxlua.HandlerOptions, lost: oxlua.LostHandler? }> from ox.perfmap entries
 ---@field globals table<string, oxlua.Value>
 ---@field btf string?
+---@field struct_ops string[]
 
 ---------------------------------------------------------------------------
 -- Groups
@@ -418,6 +420,13 @@ function Map:info() end
 ---@return integer fd
 function Map:fd() end
 
+---Registers a struct_ops map (a .struct_ops map by map update, a
+---.struct_ops.link map by a link); other maps raise.
+---@return oxlua.Link? link
+---@return string? err
+---@return integer? errno
+function Map:attach() end
+
 ---------------------------------------------------------------------------
 -- Loaded programs and links
 
@@ -474,7 +483,7 @@ function LoadedProgram:log() end
 
 ---@class oxlua.LinkInfo
 ---@field point string
----@field how "link"|"perf_event"|"raw_tracepoint"|"netlink"|"prog_attach"|"socket"
+---@field how "link"|"perf_event"|"raw_tracepoint"|"netlink"|"prog_attach"|"socket"|"struct_ops"
 ---@field fds integer
 ---@field tracefs_event string?
 

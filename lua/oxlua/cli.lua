@@ -81,7 +81,8 @@ function M.inspect(path, as_json, out)
   out:write(("maps (%d):\n"):format(#info.maps))
   rows = { { "NAME", "TYPE", "KEY", "VALUE", "MAX", "FLAGS", "BTF" } }
   for _, m in ipairs(info.maps) do
-    local btf_desc = m.value_type and ((m.key_type or "?") .. " -> " .. m.value_type) or "-"
+    local btf_desc = m.kind == "struct_ops" and m.value_type
+      or m.value_type and ((m.key_type or "?") .. " -> " .. m.value_type) or "-"
     rows[#rows + 1] = { m.name, m.type, m.key_size, m.value_size, m.max_entries,
       ("0x%x"):format(m.flags), btf_desc }
   end

@@ -232,6 +232,11 @@ function M.version(t)
     end
   end
   if type(v.globals) ~= "table" then argerror("version", "globals must be a table") end
+  v.struct_ops = t.struct_ops or {}
+  if type(v.struct_ops) ~= "table" then argerror("version", "struct_ops must be a list of map names") end
+  for i, name in ipairs(v.struct_ops) do
+    if type(name) ~= "string" then argerror("version", ("struct_ops[%d] must be a map name"):format(i)) end
+  end
   if v.btf ~= nil and type(v.btf) ~= "string" then argerror("version", "btf must be a path") end
   return v
 end
@@ -382,6 +387,20 @@ local function attach_version(self, bp, v, inst)
       mine[#mine + 1] = link
     end
     table.move(mine, 1, #mine, #links + 1, links)
+  end
+  -- struct_ops maps register once their programs are loaded: all or none
+  for _, name in ipairs(v.struct_ops) do
+    local map = inst:map(name)
+    if not map then
+      detach_all(links)
+      return nil, ("struct_ops '%s': no such map in the loaded version"):format(name)
+    end
+    local link, err, errno = map:attach()
+    if not link then
+      detach_all(links)
+      return nil, err, errno
+    end
+    links[#links + 1] = link
   end
   return links
 end

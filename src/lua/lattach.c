@@ -1,6 +1,6 @@
-/* lattach.c - attachments as userdata: program:attach(point, opts) returns a
- * link that owns what the attach created; :detach(), __close and __gc all
- * release it, once. */
+/* lattach.c - attachments as userdata: program:attach(point, opts), and
+ * map:attach() for a struct_ops map, return a link that owns what the
+ * attach created; :detach(), __close and __gc all release it, once. */
 #include <errno.h>
 #include <string.h>
 
@@ -77,6 +77,32 @@ static int p_attach(lua_State *L)
 	return 1;
 }
 
+/* map:attach() -> link | nil, message, errno: registers a struct_ops map
+ * (with the programs of its members that the version loaded). */
+static int m_attach(lua_State *L)
+{
+	struct oxl_map *m = luaL_checkudata(L, 1, OXL_MAP);
+	const struct ox_inst_map *im;
+	const struct ox_mapdef *d;
+	struct oxl_link *ud;
+	struct ox_err err;
+	if (!m->owner->inst || m->owner->inst->closed || m->owner->inst->maps[m->idx].fd < 0)
+		return luaL_error(L, "map is closed");
+	im = &m->owner->inst->maps[m->idx];
+	d = &m->owner->inst->obj->maps[m->idx];
+	if (d->kind != OX_MAP_STRUCT_OPS || !im->st.value)
+		return luaL_error(L, "map '%s' is not a struct_ops map: only those attach", d->name);
+	ud = lua_newuserdatauv(L, sizeof *ud, 1);
+	ud->a = NULL;
+	luaL_setmetatable(L, OXL_LINK);
+	lua_pushvalue(L, 1);	/* the map (and so its instance) outlives the link */
+	lua_setiuservalue(L, -2, 1);
+	if (!(ud->a = ox_attach_struct_ops(im->fd, im->st.value, (im->map_flags & OX_F_LINK) != 0,
+					   d->name, &err)))
+		return oxl_fail(L, &err);
+	return 1;
+}
+
 static int k_detach(lua_State *L)
 {
 	struct oxl_link *ud = luaL_checkudata(L, 1, OXL_LINK);
@@ -144,6 +170,12 @@ void oxl_open_attach(lua_State *L)
 	luaL_getmetatable(L, OXL_PROGRAM);
 	lua_getfield(L, -1, "__index");
 	lua_pushcfunction(L, p_attach);
+	lua_setfield(L, -2, "attach");
+	lua_pop(L, 2);
+	/* and map:attach, for struct_ops maps, in the map's */
+	luaL_getmetatable(L, OXL_MAP);
+	lua_getfield(L, -1, "__index");
+	lua_pushcfunction(L, m_attach);
 	lua_setfield(L, -2, "attach");
 	lua_pop(L, 2);
 }

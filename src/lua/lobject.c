@@ -45,7 +45,8 @@ static void set_str(lua_State *L, const char *k, const char *v)
 
 static const char *map_kind(int kind)
 {
-	static const char *const names[] = { "user", "data", "rodata", "bss", "kconfig" };
+	static const char *const names[] = { "user", "data", "rodata", "bss", "kconfig",
+					     "struct_ops" };
 	return names[kind];
 }
 
@@ -122,7 +123,8 @@ static int o_info(lua_State *L)
 		if (m->pinning) set_str(L, "pinning", "by_name");
 		push_type_str(L, obj, m->btf_key);
 		lua_setfield(L, -2, "key_type");
-		push_type_str(L, obj, m->kind == OX_MAP_USER ? m->btf_value : 0);
+		push_type_str(L, obj, m->kind == OX_MAP_USER ? m->btf_value :
+				  m->kind == OX_MAP_STRUCT_OPS ? m->def_type : 0);
 		lua_setfield(L, -2, "value_type");
 		if (m->inner >= 0) {
 			const struct ox_mapdef *in = &obj->maps[m->inner];
@@ -137,7 +139,11 @@ static int o_info(lua_State *L)
 			lua_createtable(L, 0, (int)m->nr_slots);
 			for (uint32_t k = 0; k < m->nr_slots; k++) {
 				lua_pushstring(L, m->slots[k].target);
-				lua_rawseti(L, -2, m->slots[k].index);
+				if (m->kind == OX_MAP_STRUCT_OPS)	/* by member name */
+					lua_setfield(L, -2, btf_str(obj->btf, btf_members(
+						btf_type_by_id(obj->btf, m->def_type))[m->slots[k].index].name_off));
+				else
+					lua_rawseti(L, -2, m->slots[k].index);
 			}
 			lua_setfield(L, -2, "slots");
 		}
