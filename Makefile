@@ -37,23 +37,27 @@ LUA_CFLAGS := $(shell pkg-config --cflags lua5.4)
 # The CLI carries its own copy of Lua and exports its API (-Wl,-E).
 LUA_LIBS   := -Wl,-Bstatic -llua5.4 -Wl,-Bdynamic
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu99 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE $(LUA_CFLAGS)
+CFLAGS   += -std=gnu99 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE -Isrc $(LUA_CFLAGS)
 LDLIBS_ENGINE := -lelf -lz
 ifneq ($(SANITIZE),)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-ENGINE_SRC := src/common.c src/errnames.c src/sys.c src/section.c src/btf.c src/btf_probe.c \
-	src/elf.c src/maps.c src/externs.c src/ksyms.c src/kconfig.c src/link.c src/load.c \
-	src/attach.c src/attach_trace.c src/attach_net.c src/tracefs.c src/symbols.c \
-	src/netlink.c src/perfbuf.c src/ringbuf.c src/probe.c src/relo_core.c \
-	src/btf_target.c src/struct_ops.c
-BIND_SRC   := src/lua/core.c src/lua/preload.c src/lua/lbtf.c src/lua/lbtfplan.c src/lua/lobject.c \
-	src/lua/linst.c src/lua/lmap.c src/lua/lprog.c src/lua/lattach.c src/lua/lreader.c \
-	src/lua/lloop.c src/lua/lsock.c src/lua/lprobe.c
+ENGINE_SRC := src/common.c \
+	src/kernel/errnames.c src/kernel/sys.c src/kernel/tracefs.c src/kernel/netlink.c \
+	src/kernel/probe.c src/kernel/kconfig.c \
+	src/btf/btf.c src/btf/btf_probe.c src/btf/btf_target.c src/btf/relo_core.c \
+	src/object/section.c src/object/elf.c src/object/maps.c src/object/externs.c \
+	src/load/ksyms.c src/load/link.c src/load/load.c src/load/struct_ops.c \
+	src/attach/attach.c src/attach/attach_trace.c src/attach/attach_net.c src/attach/symbols.c \
+	src/events/perfbuf.c src/events/ringbuf.c
+BIND_SRC   := src/binding/core.c src/binding/preload.c src/binding/lbtf.c src/binding/lbtfplan.c \
+	src/binding/lobject.c src/binding/linst.c src/binding/lmap.c src/binding/lprog.c \
+	src/binding/lattach.c src/binding/lreader.c src/binding/lloop.c src/binding/lsock.c \
+	src/binding/lprobe.c
 LUA_SRC    := $(sort $(wildcard lua/oxlua/*.lua))
-HEADERS    := $(wildcard src/*.h src/lua/*.h include/*.h)
+HEADERS    := $(wildcard src/*.h src/*/*.h include/*.h)
 
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/obj/%.o)
 BIND_OBJ   := $(BIND_SRC:%.c=$(BUILD)/obj/%.o)
@@ -275,17 +279,15 @@ compat: all $(BUILD)/compat/ref
 FUZZ_BUILD   := build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-# fuzz_core needs the CO-RE engine (src/relo_core.c).
-FUZZ_TARGETS ?= fuzz_object fuzz_btf fuzz_symbols fuzz_decode \
-	$(if $(and $(wildcard src/relo_core.c),$(wildcard fuzz/fuzz_core.c)),fuzz_core)
-FUZZ_CFLAGS  := -g -O1 -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE $(LUA_CFLAGS) \
+FUZZ_TARGETS ?= fuzz_object fuzz_btf fuzz_symbols fuzz_decode fuzz_core
+FUZZ_CFLAGS  := -g -O1 -std=gnu99 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc $(LUA_CFLAGS) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_ENGINE_OBJ := $(ENGINE_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 
 # fuzz_decode drives the bindings' BTF decoders (with its own Lua state).
-FUZZ_DECODE_SRC := src/lua/lbtf.c src/lua/lbtfplan.c
+FUZZ_DECODE_SRC := src/binding/lbtf.c src/binding/lbtfplan.c
 
 fuzzbins: $(FUZZ_REPLAY)
 $(FUZZ_REPLAY): $(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(ENGINE_OBJ) $(HEADERS)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/btf.h"
+#include "btf/btf.h"
 
 #define CHECK(cond, ...) do { if (!(cond)) { \
 	fprintf(stderr, "fuzz_btf: invariant broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/relo_core.h"
+#include "btf/relo_core.h"
 
 #define CHECK(cond) do { if (!(cond)) { \
 	fprintf(stderr, "fuzz_core: invariant broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \

@@ -15,7 +15,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "../src/lua/lbtf.h"
+#include "binding/lbtf.h"
 
 #define CHECK(cond, ...) do { if (!(cond)) { \
 	fprintf(stderr, "fuzz_decode: invariant broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \

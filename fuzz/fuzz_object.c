@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/link.h"
-#include "../src/object.h"
+#include "load/link.h"
+#include "object/object.h"
 
 #define CHECK(cond) do { if (!(cond)) { \
 	fprintf(stderr, "fuzz_object: invariant broken: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \

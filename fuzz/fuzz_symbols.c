@@ -8,8 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../src/btf_target.h"
-#include "../src/symbols.h"
+#include "btf/btf_target.h"
+#include "attach/symbols.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
