@@ -45,12 +45,15 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 ENGINE_SRC := src/common.c \
-	src/kernel/errnames.c src/kernel/sys.c src/kernel/tracefs.c src/kernel/netlink.c \
-	src/kernel/probe.c src/kernel/kconfig.c \
+	src/kernel/errnames.c src/kernel/names.c src/kernel/sys.c src/kernel/tracefs.c src/kernel/netlink.c \
+	src/kernel/probe.c src/kernel/kconfig.c src/kernel/bpffs.c \
 	src/btf/btf.c src/btf/btf_probe.c src/btf/btf_target.c src/btf/relo_core.c \
-	src/object/section.c src/object/elf.c src/object/maps.c src/object/externs.c \
-	src/load/ksyms.c src/load/link.c src/load/load.c src/load/struct_ops.c \
-	src/attach/attach.c src/attach/attach_trace.c src/attach/attach_net.c src/attach/symbols.c \
+	src/object/section.c src/object/elf.c src/object/object.c src/object/funcs.c \
+	src/object/find.c src/object/maps.c src/object/externs.c \
+	src/load/ksyms.c src/load/link.c src/load/struct_ops.c src/load/common.c \
+	src/load/map_create.c src/load/prog_load.c src/load/load.c \
+	src/attach/attachment.c src/attach/attach.c src/attach/attach_trace.c src/attach/attach_net.c \
+	src/attach/attach_struct_ops.c src/attach/symbols.c \
 	src/events/perfbuf.c src/events/ringbuf.c
 BIND_SRC   := src/binding/core.c src/binding/preload.c src/binding/lbtf.c src/binding/lbtfplan.c \
 	src/binding/lobject.c src/binding/linst.c src/binding/lmap.c src/binding/lprog.c \

@@ -180,14 +180,16 @@ describe("oxlua run", function()
   end)
 
   it("is what `make run` runs: the exec monitor by default, POLICY= for another", function()
+    -- (BUILD as the suite's: make passes its own command-line variables down)
     local function run_line(vars)
-      local out, _, code = sh("make -n --no-print-directory run " .. vars)
+      local out, _, code = sh("make -n --no-print-directory run BUILD=" .. h.build .. " " .. vars)
       assert.equal(0, code)
       return out:match("([^\n]*oxlua run[^\n]*)\n$")
     end
-    assert.matches("^build/oxlua run%s*$", run_line(""))
-    assert.matches("^build/oxlua run +%-%-json$", run_line("ARGS=--json"))
-    assert.matches("^build/oxlua run examples/hello%.lua%s*$", run_line("POLICY=examples/hello.lua"))
+    local cmd = "^" .. h.build:gsub("%p", "%%%0") .. "/oxlua run"
+    assert.matches(cmd .. "%s*$", run_line(""))
+    assert.matches(cmd .. " +%-%-json$", run_line("ARGS=--json"))
+    assert.matches(cmd .. " examples/hello%.lua%s*$", run_line("POLICY=examples/hello.lua"))
   end)
 
   it("prints its version and help", function()

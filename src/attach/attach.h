@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 #include "common.h"
+#include "kernel/sys.h"
 #include "kernel/tracefs.h"
 
 /* Kernel capabilities found while attaching, kept by the caller so each is
@@ -93,8 +94,5 @@ int ox_attach_trace(struct ox_attachment *a, int prog_fd, const char *kind, cons
 int ox_attach_net(struct ox_attachment *a, int prog_fd, const char *kind, const char *rest,
 		  const struct ox_attach_opts *o, struct ox_features *feat, struct ox_err *err);
 int ox_attach_add_fd(struct ox_attachment *a, int fd, struct ox_err *err);
-/* BPF_LINK_CREATE; returns fd or -1 (errno set). */
-int ox_link_create(int prog_fd, int target, uint32_t attach_type, uint32_t flags, uint64_t cookie);
-int ox_perf_event_open(void *attr, int pid, int cpu, int group, unsigned long flags);
 
 #endif

@@ -13,7 +13,7 @@
 
 #include "attach/attach.h"
 #include "kernel/netlink.h"
-#include "object/section.h"
+#include "kernel/names.h"
 #include "kernel/sys.h"
 
 #ifndef SO_ATTACH_BPF
@@ -159,7 +159,6 @@ static int attach_cgroup(struct ox_attachment *a, int prog_fd, const char *rest,
 	char path[4096];
 	const char *colon = strrchr(rest, ':');
 	uint32_t type = o->attach_type;
-	union bpf_attr at;
 	int fd, found = 0;
 	size_t n = strlen(rest);
 	if (colon && colon[1] != '/') {
@@ -191,12 +190,7 @@ static int attach_cgroup(struct ox_attachment *a, int prog_fd, const char *rest,
 		if (feat->cgroup_link == 1 || !link_unsupported(errno))
 			return os_fail(err, errno, "creating cgroup link");
 	}
-	memset(&at, 0, sizeof at);
-	at.target_fd = (uint32_t)a->target_fd;
-	at.attach_bpf_fd = (uint32_t)prog_fd;
-	at.attach_type = type;
-	at.attach_flags = BPF_F_ALLOW_MULTI;
-	if (ox_bpf(BPF_PROG_ATTACH, &at, sizeof at) < 0)
+	if (ox_prog_attach(a->target_fd, prog_fd, type, BPF_F_ALLOW_MULTI))
 		return os_fail(err, errno, "BPF_PROG_ATTACH");
 	if (!o->legacy && feat->cgroup_link == -1)
 		feat->cgroup_link = 0;

@@ -86,12 +86,7 @@ static int attach_tracepoint(struct ox_attachment *a, int prog_fd, const char *r
 
 static int attach_raw_tp(struct ox_attachment *a, int prog_fd, const char *name, struct ox_err *err)
 {
-	union bpf_attr at;
-	int fd;
-	memset(&at, 0, sizeof at);
-	at.raw_tracepoint.name = name && *name ? ox_ptr(name) : 0;
-	at.raw_tracepoint.prog_fd = (uint32_t)prog_fd;
-	fd = (int)ox_bpf(BPF_RAW_TRACEPOINT_OPEN, &at, sizeof at.raw_tracepoint);
+	int fd = ox_raw_tp_open(name, prog_fd);
 	if (fd < 0)
 		return os_fail(err, errno, name && *name ? "BPF_RAW_TRACEPOINT_OPEN" :
 			       "attaching tracing program");

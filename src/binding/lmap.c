@@ -11,7 +11,6 @@
 #ifndef BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE
 #define BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE 21
 #endif
-#define ATTR_END(f) (offsetof(union bpf_attr, f) + sizeof(((union bpf_attr *)0)->f))
 
 struct mapv {
 	int fd;
@@ -246,15 +245,8 @@ static int m_dump(lua_State *L)
 	int first = 1, done = 0;
 	lua_newtable(L);
 	while (!done) {
-		union bpf_attr a;
-		memset(&a, 0, sizeof a);
-		a.batch.in_batch = first ? 0 : ox_ptr(in);
-		a.batch.out_batch = ox_ptr(out);
-		a.batch.keys = ox_ptr(keys);
-		a.batch.values = ox_ptr(vals);
-		a.batch.count = chunk;
-		a.batch.map_fd = (uint32_t)v.fd;
-		if (ox_bpf(BPF_MAP_LOOKUP_BATCH, &a, ATTR_END(batch)) < 0) {
+		uint32_t count = chunk;
+		if (ox_map_lookup_batch(v.fd, first ? NULL : in, out, keys, vals, &count)) {
 			if (errno == ENOENT)
 				done = 1;
 			else if (first && (errno == EINVAL || errno == ENOTSUP || errno == 524 ||
@@ -279,7 +271,7 @@ static int m_dump(lua_State *L)
 				return oxl_errno(L, errno, "map '%s': batch lookup", v.def->name);
 			}
 		}
-		for (uint32_t i = 0; i < a.batch.count; i++) {
+		for (uint32_t i = 0; i < count; i++) {
 			const uint8_t *k = keys + (size_t)i * v.ksize;
 			if (v.kplain == 1 && (v.ksize == 4 || v.ksize == 8)) {
 				/* integer keys: the table's integer path */
@@ -312,7 +304,7 @@ static int m_set_many(lua_State *L)
 	uint64_t flags = update_flags(L, 3);
 	size_t n = 0, i = 0;
 	uint8_t *keys, *vals;
-	union bpf_attr a;
+	uint32_t count;
 	luaL_checktype(L, 2, LUA_TTABLE);
 	for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1))
 		n++;
@@ -326,19 +318,14 @@ static int m_set_many(lua_State *L)
 		encode_key(L, &v, -2, keys + i * v.ksize);
 		encode_value(L, &v, -1, vals + i * v.vsize);
 	}
-	memset(&a, 0, sizeof a);
-	a.batch.keys = ox_ptr(keys);
-	a.batch.values = ox_ptr(vals);
-	a.batch.count = (uint32_t)n;
-	a.batch.map_fd = (uint32_t)v.fd;
-	a.batch.elem_flags = flags;
-	if (ox_bpf(BPF_MAP_UPDATE_BATCH, &a, ATTR_END(batch)) == 0) {
+	count = (uint32_t)n;
+	if (ox_map_update_batch(v.fd, keys, vals, &count, flags) == 0) {
 		lua_pushinteger(L, (lua_Integer)n);
 		return 1;
 	}
 	if (errno != EINVAL && errno != ENOTSUP && errno != 524 && errno != ENOSYS)
 		return oxl_errno(L, errno, "map '%s': batch update (%u of %zu done)", v.def->name,
-				 a.batch.count, n);
+				 count, n);
 	for (i = 0; i < n; i++)	/* no batch ops for this map type */
 		if (ox_map_update(v.fd, keys + i * v.ksize, vals + i * v.vsize, flags))
 			return oxl_errno(L, errno, "map '%s': update (%zu of %zu done)", v.def->name,

@@ -7,7 +7,6 @@
 #include "object/section.h"
 #include "kernel/sys.h"
 
-#define ATTR_END(f) (offsetof(union bpf_attr, f) + sizeof(((union bpf_attr *)0)->f))
 
 struct progv {
 	const struct ox_func *f;
@@ -33,7 +32,7 @@ static int p_test_run(lua_State *L)
 	size_t dlen = 0, clen = 0, out_size;
 	const char *data = NULL, *ctx = NULL;
 	lua_Integer rep;
-	union bpf_attr a;
+	struct ox_test_run_attr t;
 	uint8_t *out, *ctx_out = NULL;
 	if (!lua_isnoneornil(L, 2))
 		luaL_checktype(L, 2, LUA_TTABLE);
@@ -52,33 +51,33 @@ static int p_test_run(lua_State *L)
 	out = lua_newuserdatauv(L, out_size ? out_size : 1, 0);
 	if (ctx)
 		ctx_out = lua_newuserdatauv(L, clen, 0);
-	memset(&a, 0, sizeof a);
-	a.test.prog_fd = (uint32_t)v.ip->fd;
-	a.test.data_in = ox_ptr(data);
-	a.test.data_size_in = (uint32_t)dlen;
-	a.test.data_out = data ? ox_ptr(out) : 0;
-	a.test.data_size_out = data ? (uint32_t)out_size : 0;
-	a.test.repeat = (uint32_t)rep;
-	a.test.ctx_in = ox_ptr(ctx);
-	a.test.ctx_size_in = (uint32_t)clen;
-	a.test.ctx_out = ox_ptr(ctx_out);
-	a.test.ctx_size_out = ctx ? (uint32_t)clen : 0;
-	if (ox_bpf(BPF_PROG_TEST_RUN, &a, ATTR_END(test.batch_size)) < 0)
+	memset(&t, 0, sizeof t);
+	t.prog_fd = v.ip->fd;
+	t.data_in = data;
+	t.data_size_in = (uint32_t)dlen;
+	t.data_out = data ? out : NULL;
+	t.data_size_out = data ? (uint32_t)out_size : 0;
+	t.repeat = (uint32_t)rep;
+	t.ctx_in = ctx;
+	t.ctx_size_in = (uint32_t)clen;
+	t.ctx_out = ctx_out;
+	t.ctx_size_out = ctx ? (uint32_t)clen : 0;
+	if (ox_prog_test_run(&t))
 		return oxl_errno(L, errno, "program '%s' (%s): test run", v.f->name,
 				 ox_prog_type_name(v.f->def.prog_type));
 	lua_createtable(L, 0, 4);
-	lua_pushinteger(L, a.test.retval);
+	lua_pushinteger(L, t.retval);
 	lua_setfield(L, -2, "retval");
-	lua_pushinteger(L, a.test.duration);
+	lua_pushinteger(L, t.duration);
 	lua_setfield(L, -2, "duration");
 	if (data) {
 		lua_pushlstring(L, (const char *)out,
-				a.test.data_size_out < out_size ? a.test.data_size_out : out_size);
+				t.data_size_out < out_size ? t.data_size_out : out_size);
 		lua_setfield(L, -2, "data");
 	}
 	if (ctx) {
 		lua_pushlstring(L, (const char *)ctx_out,
-				a.test.ctx_size_out < clen ? a.test.ctx_size_out : clen);
+				t.ctx_size_out < clen ? t.ctx_size_out : clen);
 		lua_setfield(L, -2, "ctx");
 	}
 	return 1;

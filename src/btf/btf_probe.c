@@ -22,17 +22,13 @@ static int loads(const uint32_t *types, uint32_t tlen, const char *strs, uint32_
 {
 	struct btf_header h = { BTF_MAGIC, BTF_VERSION, 0, sizeof h, 0, tlen, tlen, slen };
 	uint8_t buf[256];
-	union bpf_attr a;
 	int fd;
 	if (sizeof h + tlen + slen > sizeof buf)
 		return 0;
 	memcpy(buf, &h, sizeof h);
 	memcpy(buf + sizeof h, types, tlen);
 	memcpy(buf + sizeof h + tlen, strs, slen);
-	memset(&a, 0, sizeof a);
-	a.btf = ox_ptr(buf);
-	a.btf_size = (uint32_t)(sizeof h + tlen + slen);
-	fd = (int)ox_bpf(BPF_BTF_LOAD, &a, offsetof(union bpf_attr, btf_log_level) + 4);
+	fd = ox_btf_load(buf, (uint32_t)(sizeof h + tlen + slen), NULL, 0, 0);
 	if (fd < 0)
 		return 0;
 	close(fd);

@@ -11,7 +11,6 @@
 #include "btf/btf_target.h"
 #include "kernel/sys.h"
 
-#define ATTR_END(f) (offsetof(union bpf_attr, f) + sizeof(((union bpf_attr *)0)->f))
 
 void ox_btf_target_init(struct ox_btf_target *t, const char *path, const char *dir)
 {
@@ -245,22 +244,16 @@ int ox_btf_module_fd(const char *module, struct ox_err *err)
 {
 	uint32_t id = 0;
 	for (;;) {
-		union bpf_attr a;
 		struct bpf_btf_info info;
 		char name[64];
 		int fd;
-		memset(&a, 0, sizeof a);
-		a.start_id = id;
-		if (ox_bpf(BPF_BTF_GET_NEXT_ID, &a, ATTR_END(open_flags)) < 0) {
+		if (ox_btf_get_next_id(id, &id)) {
 			if (errno == ENOENT)
 				return ox_errf(err, ENOENT, "the kernel has no BTF for module '%s'", module);
 			return ox_errf(err, errno, "listing the kernel's BTF objects: %s (%s)",
 				       ox_errno_name(errno), strerror(errno));
 		}
-		id = a.next_id;
-		memset(&a, 0, sizeof a);
-		a.btf_id = id;
-		if ((fd = (int)ox_bpf(BPF_BTF_GET_FD_BY_ID, &a, ATTR_END(open_flags))) < 0) {
+		if ((fd = ox_btf_get_fd_by_id(id)) < 0) {
 			if (errno == ENOENT)
 				continue;	/* unloaded meanwhile */
 			return ox_errf(err, errno, "opening the kernel's BTF object %u: %s (%s)", id,
@@ -270,11 +263,7 @@ int ox_btf_module_fd(const char *module, struct ox_err *err)
 		memset(name, 0, sizeof name);
 		info.name = ox_ptr(name);
 		info.name_len = sizeof name;
-		memset(&a, 0, sizeof a);
-		a.info.bpf_fd = (uint32_t)fd;
-		a.info.info_len = sizeof info;
-		a.info.info = ox_ptr(&info);
-		if (ox_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, ATTR_END(info)) == 0 && info.kernel_btf &&
+		if (ox_btf_info(fd, &info) == 0 && info.kernel_btf &&
 		    !strcmp(name, module))
 			return fd;
 		close(fd);

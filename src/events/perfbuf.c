@@ -15,7 +15,7 @@
 #include <linux/perf_event.h>
 
 #include "events/reader.h"
-#include "object/section.h"
+#include "kernel/names.h"
 #include "kernel/sys.h"
 
 struct ring {
@@ -50,19 +50,7 @@ static int os_err(struct ox_err *err, int e, int cpu, const char *what)
 
 static int perf_open(struct perf_event_attr *a, int cpu)
 {
-	int fd = (int)syscall(__NR_perf_event_open, a, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-	if (ox_log_enabled()) {
-		int e = errno;
-		if (fd < 0)
-			ox_log("perf_event_open(type=%u, config=0x%llx, pid=-1, cpu=%d) = -1 %s (%s)",
-			       a->type, (unsigned long long)a->config, cpu, ox_errno_name(e),
-			       strerror(e));
-		else
-			ox_log("perf_event_open(type=%u, config=0x%llx, pid=-1, cpu=%d) = %d",
-			       a->type, (unsigned long long)a->config, cpu, fd);
-		errno = e;
-	}
-	return fd;
+	return ox_perf_event_open(a, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
 /* Open, map and enable CPU cpu's event and store it in the map.

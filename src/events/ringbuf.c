@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "events/reader.h"
-#include "object/section.h"
+#include "kernel/names.h"
 #include "kernel/sys.h"
 
 struct ox_ringbuf {

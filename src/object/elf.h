@@ -26,6 +26,12 @@ struct ox_elf {
 	int symtab, btf_maps_sec;
 };
 
+/* Check the ELF header (a 64-bit relocatable BPF object of this host's byte
+ * order), read and index the sections and symbols of img (size bytes, which
+ * must outlive elf). Errors say what is wrong with the file. */
+int ox_elf_open(struct ox_elf *elf, const uint8_t *img, size_t size, struct ox_err *err);
+void ox_elf_close(struct ox_elf *elf);
+
 /* Section index by exact name, -1 if absent. */
 int ox_elf_find_sec(const struct ox_elf *elf, const char *name);
 /* Symbol in section `sec` at value `off` (first non-section symbol), -1. */

@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "object/elf.h"
 #include "kernel/kconfig.h"
-#include "object/object.h"
+#include "object/parse.h"
 
 static int classify(struct ox_object *obj, struct ox_extern *x, struct ox_err *err)
 {

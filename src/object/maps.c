@@ -7,8 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "object/elf.h"
-#include "object/object.h"
+#include "object/parse.h"
 
 static struct ox_mapdef *new_map(struct ox_object *obj, const char *name, struct ox_err *err)
 {

@@ -146,10 +146,6 @@ int ox_map_check(const char *name, uint32_t type, uint32_t key_size, uint32_t va
  * multiple of the page size (as libbpf does); 0 stays 0. */
 uint32_t ox_ringbuf_size(uint32_t size);
 
-/* Parsing helpers split across files (internal). */
-struct ox_elf;
-int ox_maps_collect(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err);
-int ox_externs_collect(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err);
 /* Fill the .kconfig map value (obj->kconfig_size bytes, zeroed by the caller). */
 int ox_kconfig_fill(const struct ox_object *obj, uint8_t *buf, const char *config_path,
 		    struct ox_err *err);

@@ -1,96 +1,11 @@
-/* section.c - libbpf's section-name conventions and BPF type names.
- *
- * The names are the kernel's enum names, lowercased and without their
- * BPF_PROG_TYPE_/BPF_MAP_TYPE_/BPF_ prefix, as bpftool prints them. Each
- * list below is in kernel order, so a name's position is its value; the
- * lists go up to Linux 6.18 whatever <linux/bpf.h> this is built against
- * (the oldest supported, Ubuntu 20.04's, is 5.4).
- */
+/* section.c - libbpf's section-name conventions: which program type,
+ * expected attach type and attach family a section name means. */
 #include <string.h>
 #include <linux/bpf.h>
 
 #include "object/section.h"
 
-#define PROG_TYPES(X) \
-	X(unspec) X(socket_filter) X(kprobe) X(sched_cls) X(sched_act) \
-	X(tracepoint) X(xdp) X(perf_event) X(cgroup_skb) X(cgroup_sock) \
-	X(lwt_in) X(lwt_out) X(lwt_xmit) X(sock_ops) X(sk_skb) \
-	X(cgroup_device) X(sk_msg) X(raw_tracepoint) X(cgroup_sock_addr) \
-	X(lwt_seg6local) X(lirc_mode2) X(sk_reuseport) X(flow_dissector) \
-	X(cgroup_sysctl) X(raw_tracepoint_writable) X(cgroup_sockopt) \
-	X(tracing) X(struct_ops) X(ext) X(lsm) X(sk_lookup) X(syscall) \
-	X(netfilter)
-
-#define MAP_TYPES(X) \
-	X(unspec) X(hash) X(array) X(prog_array) X(perf_event_array) \
-	X(percpu_hash) X(percpu_array) X(stack_trace) X(cgroup_array) \
-	X(lru_hash) X(lru_percpu_hash) X(lpm_trie) X(array_of_maps) \
-	X(hash_of_maps) X(devmap) X(sockmap) X(cpumap) X(xskmap) X(sockhash) \
-	X(cgroup_storage) X(reuseport_sockarray) X(percpu_cgroup_storage) \
-	X(queue) X(stack) X(sk_storage) X(devmap_hash) X(struct_ops) \
-	X(ringbuf) X(inode_storage) X(task_storage) X(bloom_filter) \
-	X(user_ringbuf) X(cgrp_storage) X(arena)
-
-#define ATTACH_TYPES(X) \
-	X(cgroup_inet_ingress) X(cgroup_inet_egress) X(cgroup_inet_sock_create) \
-	X(cgroup_sock_ops) X(sk_skb_stream_parser) X(sk_skb_stream_verdict) \
-	X(cgroup_device) X(sk_msg_verdict) X(cgroup_inet4_bind) \
-	X(cgroup_inet6_bind) X(cgroup_inet4_connect) X(cgroup_inet6_connect) \
-	X(cgroup_inet4_post_bind) X(cgroup_inet6_post_bind) \
-	X(cgroup_udp4_sendmsg) X(cgroup_udp6_sendmsg) X(lirc_mode2) \
-	X(flow_dissector) X(cgroup_sysctl) X(cgroup_udp4_recvmsg) \
-	X(cgroup_udp6_recvmsg) X(cgroup_getsockopt) X(cgroup_setsockopt) \
-	X(trace_raw_tp) X(trace_fentry) X(trace_fexit) X(modify_return) \
-	X(lsm_mac) X(trace_iter) X(cgroup_inet4_getpeername) \
-	X(cgroup_inet6_getpeername) X(cgroup_inet4_getsockname) \
-	X(cgroup_inet6_getsockname) X(xdp_devmap) X(cgroup_inet_sock_release) \
-	X(xdp_cpumap) X(sk_lookup) X(xdp) X(sk_skb_verdict) \
-	X(sk_reuseport_select) X(sk_reuseport_select_or_migrate) \
-	X(perf_event) X(trace_kprobe_multi) X(lsm_cgroup) X(struct_ops) \
-	X(netfilter) X(tcx_ingress) X(tcx_egress) X(trace_uprobe_multi) \
-	X(cgroup_unix_connect) X(cgroup_unix_sendmsg) X(cgroup_unix_recvmsg) \
-	X(cgroup_unix_getpeername) X(cgroup_unix_getsockname) \
-	X(netkit_primary) X(netkit_peer) X(trace_kprobe_session) \
-	X(trace_uprobe_session)
-
-#define BPF_CMDS(X) \
-	X(MAP_CREATE) X(MAP_LOOKUP_ELEM) X(MAP_UPDATE_ELEM) X(MAP_DELETE_ELEM) \
-	X(MAP_GET_NEXT_KEY) X(PROG_LOAD) X(OBJ_PIN) X(OBJ_GET) X(PROG_ATTACH) \
-	X(PROG_DETACH) X(PROG_TEST_RUN) X(PROG_GET_NEXT_ID) X(MAP_GET_NEXT_ID) \
-	X(PROG_GET_FD_BY_ID) X(MAP_GET_FD_BY_ID) X(OBJ_GET_INFO_BY_FD) \
-	X(PROG_QUERY) X(RAW_TRACEPOINT_OPEN) X(BTF_LOAD) X(BTF_GET_FD_BY_ID) \
-	X(TASK_FD_QUERY) X(MAP_LOOKUP_AND_DELETE_ELEM) X(MAP_FREEZE) \
-	X(BTF_GET_NEXT_ID) X(MAP_LOOKUP_BATCH) X(MAP_LOOKUP_AND_DELETE_BATCH) \
-	X(MAP_UPDATE_BATCH) X(MAP_DELETE_BATCH) X(LINK_CREATE) X(LINK_UPDATE) \
-	X(LINK_GET_FD_BY_ID) X(LINK_GET_NEXT_ID) X(ENABLE_STATS) X(ITER_CREATE) \
-	X(LINK_DETACH) X(PROG_BIND_MAP) X(TOKEN_CREATE) \
-	X(PROG_STREAM_READ_BY_FD)
-
-#define P_ENUM(n) P_##n,
-#define M_ENUM(n) M_##n,
-#define A_ENUM(n) A_##n,
-#define C_ENUM(n) C_##n,
-#define NAME(n) #n,
-#define CMD_NAME(n) "BPF_" #n,
-
-enum { PROG_TYPES(P_ENUM) P_COUNT };
-enum { MAP_TYPES(M_ENUM) M_COUNT };
-enum { ATTACH_TYPES(A_ENUM) A_COUNT };
-enum { BPF_CMDS(C_ENUM) C_COUNT };
-
-static const char *const prog_names[] = { PROG_TYPES(NAME) };
-static const char *const map_names[] = { MAP_TYPES(NAME) };
-static const char *const attach_names[] = { ATTACH_TYPES(NAME) };
-static const char *const cmd_names[] = { BPF_CMDS(CMD_NAME) };
-
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Check the lists against the installed header (5.4 or newer) and 6.18. */
-#define CHECK(name, cond) typedef char check_##name[(cond) ? 1 : -1]
-CHECK(progs, (int)P_cgroup_sockopt == BPF_PROG_TYPE_CGROUP_SOCKOPT && P_COUNT == 33);
-CHECK(maps, (int)M_sk_storage == BPF_MAP_TYPE_SK_STORAGE && M_COUNT == 34);
-CHECK(attach, (int)A_cgroup_setsockopt == BPF_CGROUP_SETSOCKOPT && A_COUNT == 58);
-CHECK(cmds, (int)C_BTF_GET_NEXT_ID == BPF_BTF_GET_NEXT_ID && C_COUNT == 38);
 
 /* Section table. A name ending in '+' matches itself or itself followed by
  * "/target"; one ending in '/' matches anything after it (never by itself);
@@ -255,49 +170,3 @@ int ox_section_lookup(const char *name, struct ox_section *out)
 	return -1;
 }
 
-static const char *name_of(const char *const *names, size_t n, uint32_t v)
-{
-	return v < n ? names[v] : "unknown";
-}
-
-const char *ox_prog_type_name(uint32_t t)
-{
-	return name_of(prog_names, COUNT(prog_names), t);
-}
-
-const char *ox_map_type_name(uint32_t t)
-{
-	return name_of(map_names, COUNT(map_names), t);
-}
-
-const char *ox_attach_type_name(uint32_t t)
-{
-	return name_of(attach_names, COUNT(attach_names), t);
-}
-
-const char *ox_bpf_cmd_name(int cmd)
-{
-	if (cmd < 0)
-		return "unknown";
-	return name_of(cmd_names, COUNT(cmd_names), (uint32_t)cmd);
-}
-
-static int value_of(const char *const *names, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(names[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
-int ox_prog_type_from_name(const char *name)
-{
-	return value_of(prog_names, COUNT(prog_names), name);
-}
-
-int ox_map_type_from_name(const char *name)
-{
-	return value_of(map_names, COUNT(map_names), name);
-}

@@ -1,8 +1,9 @@
-/* section.h - libbpf's section-name conventions and BPF type names. */
+/* section.h - libbpf's section-name conventions. */
 #ifndef OXLUA_SECTION_H
 #define OXLUA_SECTION_H
 
 #include <stdint.h>
+#include "kernel/names.h"	/* the types a section gives, by name */
 
 #define OX_SEC_ATTACH_OPT  0x1  /* expected_attach_type may be dropped on kernels that reject it */
 #define OX_SEC_SLEEPABLE   0x2  /* BPF_F_SLEEPABLE (".s" variants) */
@@ -20,15 +21,5 @@ struct ox_section {
 /* Look up an ELF section name (the caller strips a leading '?').
  * Returns 0 and fills *out, or -1 when the name matches no known section. */
 int ox_section_lookup(const char *name, struct ox_section *out);
-
-/* Names (lowercase, kernel enum names without prefix): "xdp", "sched_cls",
- * "kprobe", ...; "unknown" for values this build does not know. */
-const char *ox_prog_type_name(uint32_t prog_type);
-const char *ox_map_type_name(uint32_t map_type);      /* "hash", "array_of_maps", "ringbuf", ... */
-const char *ox_attach_type_name(uint32_t attach_type); /* "cgroup_inet_ingress", "xdp", ... */
-const char *ox_bpf_cmd_name(int cmd);                  /* "BPF_PROG_LOAD", ... */
-/* Reverse look-ups: -1 when unknown. */
-int ox_prog_type_from_name(const char *name);
-int ox_map_type_from_name(const char *name);
 
 #endif
