@@ -1,5 +1,6 @@
 -- embed.lua OUT.c FILE... : compile Lua sources into a C table for the CLI.
--- lua/oxlua/init.lua becomes module "oxlua", lua/oxlua/x.lua "oxlua.x".
+-- lua/oxlua/init.lua becomes module "oxlua", lua/oxlua/x.lua "oxlua.x",
+-- lua/oxlua_cli/main.lua "oxlua_cli.main".
 -- An argument asset:NAME=PATH adds the bytes of PATH to module
 -- "oxlua.assets" (a table NAME -> bytes), for BPF objects the CLI carries.
 local out = assert(io.open(arg[1], "w"))

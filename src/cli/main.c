@@ -1,6 +1,7 @@
 /* main.c - the oxlua executable: a Lua 5.4 interpreter with oxlua built in.
- * Everything it does is in Lua (module oxlua.cli); this file only sets up
- * the state, the embedded modules and `arg`, and turns errors into exit codes. */
+ * Everything it does is in Lua (module oxlua_cli.main, lua/oxlua_cli/); this
+ * file only sets up the state, the embedded modules and `arg`, and turns
+ * errors into exit codes. */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +60,7 @@ static int run(lua_State *L)
 	}
 	lua_setglobal(L, "arg");
 	lua_getglobal(L, "require");
-	lua_pushliteral(L, "oxlua.cli");
+	lua_pushliteral(L, "oxlua_cli.main");
 	lua_call(L, 1, 1);
 	lua_getfield(L, -1, "main");
 	lua_getglobal(L, "arg");

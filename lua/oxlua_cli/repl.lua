@@ -1,4 +1,4 @@
--- repl.lua - the interactive interpreter of the oxlua executable: the
+-- oxlua_cli.repl - the interactive interpreter of the oxlua executable: the
 -- read-eval-print loop and lua.c-style options.
 --
 --   oxlua [-i] [-v] [-e STAT] [-l [G=]NAME] [- [ARGS...]]
@@ -6,7 +6,7 @@
 -- -e and -l run in the order given; `-` runs stdin as a script (ARGS in arg
 -- and `...`); -v prints the version. The loop runs with -i, or when nothing
 -- else was asked for. `ox` (require "oxlua") is a global in all of them.
--- main(argv) returns the process exit code like cli.main: 0 success,
+-- main(argv) returns the process exit code like oxlua_cli.main: 0 success,
 -- 1 an error in -e, -l or the script, 2 usage error.
 --
 -- On a terminal, lines are read through oxlua.editline (libedit) with
