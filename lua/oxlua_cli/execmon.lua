@@ -15,7 +15,7 @@ local M = {}
 
 local function blueprint(path)
   if path then return ox.blueprint(path) end
-  local ok, assets = pcall(require, "oxlua.assets")
+  local ok, assets = pcall(require, "oxlua_cli.assets")
   if ok and assets["execmon.bpf.o"] then
     return ox.blueprint { data = assets["execmon.bpf.o"], name = "execmon.bpf.o" }
   end

@@ -9,7 +9,7 @@
 -- main(argv) returns the process exit code like oxlua_cli.main: 0 success,
 -- 1 an error in -e, -l or the script, 2 usage error.
 --
--- On a terminal, lines are read through oxlua.editline (libedit) with
+-- On a terminal, lines are read through oxlua_cli.editline (libedit) with
 -- prompts and history in $HOME/.oxlua_history; otherwise stdin is read line
 -- by line without prompts. A line is first tried as an expression
 -- ("return " .. line) whose values are printed; a chunk that ends early
@@ -29,7 +29,7 @@ local function banner() return version_line() .. " — ox is loaded; Ctrl-D exit
 
 -- Is stdin a terminal (and is there a line editor for it)?
 local function is_terminal()
-  local ok, el = pcall(require, "oxlua.editline")
+  local ok, el = pcall(require, "oxlua_cli.editline")
   return ok and el.isatty(io.stdin)
 end
 
@@ -102,7 +102,7 @@ end
 -- Line sources: on a terminal, libedit with prompts and history; otherwise
 -- plain lines from stdin.
 local function terminal_input()
-  local el = require "oxlua.editline"
+  local el = require "oxlua_cli.editline"
   local home = os.getenv("HOME")
   local histfile = home and home ~= "" and home .. "/.oxlua_history" or nil
   if histfile then el.read_history(histfile) end -- a missing file is normal

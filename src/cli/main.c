@@ -15,7 +15,7 @@
 
 struct oxlua_embedded { const char *name; const char *src; size_t len; };
 extern const struct oxlua_embedded oxlua_embedded[];
-int luaopen_oxlua_editline(lua_State *L); /* editline.c, for the REPL */
+int luaopen_oxlua_cli_editline(lua_State *L); /* editline.c, for the REPL */
 
 static int load_embedded(lua_State *L)
 {
@@ -50,8 +50,8 @@ static int run(lua_State *L)
 		lua_pushcclosure(L, load_embedded, 1);
 		lua_setfield(L, -2, m->name);
 	}
-	lua_pushcfunction(L, luaopen_oxlua_editline);
-	lua_setfield(L, -2, "oxlua.editline");
+	lua_pushcfunction(L, luaopen_oxlua_cli_editline);
+	lua_setfield(L, -2, "oxlua_cli.editline");
 	lua_pop(L, 1);
 	lua_createtable(L, argc, 1);
 	for (int i = 0; i < argc; i++) {
