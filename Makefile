@@ -59,16 +59,18 @@ BIND_SRC   := src/binding/core.c src/binding/preload.c src/binding/lbtf.c src/bi
 	src/binding/lobject.c src/binding/linst.c src/binding/lmap.c src/binding/lprog.c \
 	src/binding/lattach.c src/binding/lreader.c src/binding/lloop.c src/binding/lsock.c \
 	src/binding/lprobe.c
+# The library's Lua (installed) and the CLI's (built into build/oxlua only)
 LUA_SRC    := $(sort $(wildcard lua/oxlua/*.lua))
+CLI_LUA_SRC := $(sort $(wildcard lua/oxlua_cli/*.lua))
 HEADERS    := $(wildcard src/*.h src/*/*.h include/*.h)
 
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/obj/%.o)
 BIND_OBJ   := $(BIND_SRC:%.c=$(BUILD)/obj/%.o)
 BPF_SRC    := $(wildcard tests/bpf/*.bpf.c)
 BPF_OBJ    := $(BPF_SRC:tests/bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
-# BPF objects of the product (the default policy's), carried inside the CLI
-ASSET_SRC  := $(wildcard bpf/*.bpf.c)
-ASSET_OBJ  := $(ASSET_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+# BPF objects of the CLI (the default policy's), carried inside it
+ASSET_SRC  := $(wildcard src/cli/*.bpf.c)
+ASSET_OBJ  := $(ASSET_SRC:src/cli/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 
 all: $(BUILD)/oxlua $(BUILD)/lua/oxlua/core.so $(BUILD)/liboxlua.a bpf testbins examples fuzzbins
 
@@ -86,9 +88,9 @@ $(BUILD)/lua/oxlua/core.so: $(ENGINE_OBJ) $(BIND_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS_ENGINE)
 
-$(BUILD)/embedded.c: scripts/embed.lua $(LUA_SRC) $(ASSET_OBJ)
+$(BUILD)/embedded.c: scripts/embed.lua $(LUA_SRC) $(CLI_LUA_SRC) $(ASSET_OBJ)
 	@mkdir -p $(dir $@)
-	lua5.4 scripts/embed.lua $@ $(LUA_SRC) $(foreach o,$(ASSET_OBJ),asset:$(notdir $(o))=$(o))
+	lua5.4 scripts/embed.lua $@ $(LUA_SRC) $(CLI_LUA_SRC) $(foreach o,$(ASSET_OBJ),asset:$(notdir $(o))=$(o))
 
 # The CLI exports the Lua API (-Wl,-E) so other C modules load into it.
 # Only the CLI links libedit (the REPL's line editing); core.so does not.
@@ -113,7 +115,7 @@ $(BUILD)/bpf/core.bpf.o $(BUILD)/bpf/cc.bpf.o: BPF_CFLAGS += -I$(BUILD)
 $(BUILD)/bpf/%.bpf.o: tests/bpf/%.bpf.c $(wildcard tests/bpf/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
+$(BUILD)/bpf/%.bpf.o: src/cli/%.bpf.c
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
@@ -170,6 +172,7 @@ $(BUILD)/examples/%: examples/%.c include/oxlua.h $(BUILD)/liboxlua.a
 		$(shell pkg-config --libs lua5.4) $(LDLIBS_ENGINE) -lm
 
 # Everything `make install` puts under $(DESTDIR)$(PREFIX); `uninstall` removes it.
+# The CLI's Lua is not among it: build/oxlua carries its own copy.
 OXLUA_VERSION := $(shell sed -n 's/^\#define OXLUA_VERSION "\(.*\)"/\1/p' include/oxlua.h)
 INSTALLED := bin/oxlua lib/lua/5.4/oxlua/core.so \
 	$(LUA_SRC:lua/oxlua/%=share/lua/5.4/oxlua/%) include/oxlua.h lib/liboxlua.a \

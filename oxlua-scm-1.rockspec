@@ -5,8 +5,9 @@
 --
 -- Builds the C module oxlua.core from the engine and binding sources (the
 -- Makefile's ENGINE_SRC and BIND_SRC; keep the lists in step) and installs
--- the Lua half. The module does not link liblua, so it loads into any Lua
--- 5.4. The CLI, the static library and the BPF test objects are `make`'s.
+-- the library's Lua half (lua/oxlua/). The module does not link liblua, so
+-- it loads into any Lua 5.4. The CLI (with its own Lua, lua/oxlua_cli/),
+-- the static library and the BPF test objects are `make`'s.
 rockspec_format = "3.0"
 package = "oxlua"
 version = "scm-1"
@@ -44,10 +45,16 @@ build = {
   type = "builtin",
   modules = {
     ["oxlua"] = "lua/oxlua/init.lua",
-    ["oxlua.cli"] = "lua/oxlua/cli.lua",
-    ["oxlua.execmon"] = "lua/oxlua/execmon.lua",
+    ["oxlua.argerror"] = "lua/oxlua/argerror.lua",
+    ["oxlua.attach"] = "lua/oxlua/attach.lua",
+    ["oxlua.blueprint"] = "lua/oxlua/blueprint.lua",
+    ["oxlua.features"] = "lua/oxlua/features.lua",
+    ["oxlua.group"] = "lua/oxlua/group.lua",
     ["oxlua.json"] = "lua/oxlua/json.lua",
-    ["oxlua.repl"] = "lua/oxlua/repl.lua",
+    ["oxlua.loop"] = "lua/oxlua/loop.lua",
+    ["oxlua.permissions"] = "lua/oxlua/permissions.lua",
+    ["oxlua.state"] = "lua/oxlua/state.lua",
+    ["oxlua.version"] = "lua/oxlua/version.lua",
     ["oxlua.core"] = {
       sources = {
         -- ENGINE_SRC

@@ -43,6 +43,11 @@ describe("make install", function()
       assert.is_true(h.sh("test -f " .. root .. "/" .. f), f .. " installed")
     end
     assert.is_true(h.sh("test -x " .. root .. "/bin/oxlua"))
+    -- the CLI's Lua is inside bin/oxlua, not installed beside the library
+    for _, f in ipairs { "share/lua/5.4/oxlua_cli", "share/lua/5.4/oxlua/cli.lua",
+        "share/lua/5.4/oxlua/repl.lua", "share/lua/5.4/oxlua/execmon.lua" } do
+      assert.is_false(h.sh("test -e " .. root .. "/" .. f), f .. " not installed")
+    end
 
     -- the installed module, found only through the staged paths (a sanitizer
     -- build needs the runtimes preloaded, so keep this process's environment)
@@ -135,7 +140,7 @@ describe("examples/foreign_loop", function()
 end)
 
 describe("oxlua-scm-1.rockspec", function()
-  it("builds oxlua.core from the Makefile's sources and installs every Lua module", function()
+  it("builds oxlua.core from the Makefile's sources and installs every library module", function()
     local spec = {}
     assert(loadfile("oxlua-scm-1.rockspec", "t", spec))()
     assert.equal("oxlua", spec.package)
@@ -156,6 +161,11 @@ describe("oxlua-scm-1.rockspec", function()
       assert.equal(path, spec.build.modules[name], name)
     end
     p:close()
+    -- the CLI's Lua (lua/oxlua_cli/) is built into the executable only
+    for name, src in pairs(spec.build.modules) do
+      assert.is_nil(name:match("^oxlua_cli"), name)
+      if type(src) == "string" then assert.matches("^lua/oxlua/[%w_]+%.lua$", src) end
+    end
   end)
 end)
 

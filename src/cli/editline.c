@@ -1,5 +1,5 @@
-/* editline.c - module oxlua.editline: line editing and history for the REPL,
- * over libedit's readline interface (BSD licensed; never GNU readline).
+/* editline.c - module oxlua_cli.editline: line editing and history for the
+ * REPL, over libedit's readline interface (BSD licensed; never GNU readline).
  * Only the oxlua executable has it (main.c preloads it); the Lua module
  * core.so does not link libedit.
  *
@@ -22,7 +22,7 @@
 #include <lua.h>
 #include <lualib.h>
 
-int luaopen_oxlua_editline(lua_State *L);
+int luaopen_oxlua_cli_editline(lua_State *L);
 
 static int el_readline(lua_State *L)
 {
@@ -97,7 +97,7 @@ static int el_isatty(lua_State *L)
 	return 1;
 }
 
-int luaopen_oxlua_editline(lua_State *L)
+int luaopen_oxlua_cli_editline(lua_State *L)
 {
 	static const luaL_Reg funcs[] = {
 		{ "readline", el_readline },

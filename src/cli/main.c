@@ -1,6 +1,7 @@
 /* main.c - the oxlua executable: a Lua 5.4 interpreter with oxlua built in.
- * Everything it does is in Lua (module oxlua.cli); this file only sets up
- * the state, the embedded modules and `arg`, and turns errors into exit codes. */
+ * Everything it does is in Lua (module oxlua_cli.main, lua/oxlua_cli/); this
+ * file only sets up the state, the embedded modules and `arg`, and turns
+ * errors into exit codes. */
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 
 struct oxlua_embedded { const char *name; const char *src; size_t len; };
 extern const struct oxlua_embedded oxlua_embedded[];
-int luaopen_oxlua_editline(lua_State *L); /* editline.c, for the REPL */
+int luaopen_oxlua_cli_editline(lua_State *L); /* editline.c, for the REPL */
 
 static int load_embedded(lua_State *L)
 {
@@ -49,8 +50,8 @@ static int run(lua_State *L)
 		lua_pushcclosure(L, load_embedded, 1);
 		lua_setfield(L, -2, m->name);
 	}
-	lua_pushcfunction(L, luaopen_oxlua_editline);
-	lua_setfield(L, -2, "oxlua.editline");
+	lua_pushcfunction(L, luaopen_oxlua_cli_editline);
+	lua_setfield(L, -2, "oxlua_cli.editline");
 	lua_pop(L, 1);
 	lua_createtable(L, argc, 1);
 	for (int i = 0; i < argc; i++) {
@@ -59,7 +60,7 @@ static int run(lua_State *L)
 	}
 	lua_setglobal(L, "arg");
 	lua_getglobal(L, "require");
-	lua_pushliteral(L, "oxlua.cli");
+	lua_pushliteral(L, "oxlua_cli.main");
 	lua_call(L, 1, 1);
 	lua_getfield(L, -1, "main");
 	lua_getglobal(L, "arg");

@@ -1,4 +1,4 @@
--- repl.lua - the interactive interpreter of the oxlua executable: the
+-- oxlua_cli.repl - the interactive interpreter of the oxlua executable: the
 -- read-eval-print loop and lua.c-style options.
 --
 --   oxlua [-i] [-v] [-e STAT] [-l [G=]NAME] [- [ARGS...]]
@@ -6,10 +6,10 @@
 -- -e and -l run in the order given; `-` runs stdin as a script (ARGS in arg
 -- and `...`); -v prints the version. The loop runs with -i, or when nothing
 -- else was asked for. `ox` (require "oxlua") is a global in all of them.
--- main(argv) returns the process exit code like cli.main: 0 success,
+-- main(argv) returns the process exit code like oxlua_cli.main: 0 success,
 -- 1 an error in -e, -l or the script, 2 usage error.
 --
--- On a terminal, lines are read through oxlua.editline (libedit) with
+-- On a terminal, lines are read through oxlua_cli.editline (libedit) with
 -- prompts and history in $HOME/.oxlua_history; otherwise stdin is read line
 -- by line without prompts. A line is first tried as an expression
 -- ("return " .. line) whose values are printed; a chunk that ends early
@@ -29,7 +29,7 @@ local function banner() return version_line() .. " — ox is loaded; Ctrl-D exit
 
 -- Is stdin a terminal (and is there a line editor for it)?
 local function is_terminal()
-  local ok, el = pcall(require, "oxlua.editline")
+  local ok, el = pcall(require, "oxlua_cli.editline")
   return ok and el.isatty(io.stdin)
 end
 
@@ -102,7 +102,7 @@ end
 -- Line sources: on a terminal, libedit with prompts and history; otherwise
 -- plain lines from stdin.
 local function terminal_input()
-  local el = require "oxlua.editline"
+  local el = require "oxlua_cli.editline"
   local home = os.getenv("HOME")
   local histfile = home and home ~= "" and home .. "/.oxlua_history" or nil
   if histfile then el.read_history(histfile) end -- a missing file is normal

@@ -1,4 +1,4 @@
--- execmon.lua - the default policy: watch every exec on the machine.
+-- oxlua_cli.execmon - the default policy: watch every exec on the machine.
 --
 --   oxlua run [--json] [--duration SECONDS] [--object PATH]
 --
@@ -6,6 +6,7 @@
 -- fentry on it, and the syscalls:sys_enter_execve tracepoint. The first that
 -- loads and attaches wins; the report says why the others did not. One line
 -- per exec in aligned columns, or one JSON object per line with --json.
+-- The programs are src/cli/execmon.bpf.c, built into the executable.
 
 local ox = require "oxlua"
 local json = require "oxlua.json"
@@ -14,7 +15,7 @@ local M = {}
 
 local function blueprint(path)
   if path then return ox.blueprint(path) end
-  local ok, assets = pcall(require, "oxlua.assets")
+  local ok, assets = pcall(require, "oxlua_cli.assets")
   if ok and assets["execmon.bpf.o"] then
     return ox.blueprint { data = assets["execmon.bpf.o"], name = "execmon.bpf.o" }
   end

@@ -1,6 +1,7 @@
--- cli.lua - the oxlua command line: run, inspect, help, version; the REPL
--- and lua.c-style options are in oxlua.repl.
--- main(arg) returns the process exit code:
+-- oxlua_cli.main - the oxlua command line: run, inspect, probe, help,
+-- version; the REPL and lua.c-style options are in oxlua_cli.repl, the
+-- default policy in oxlua_cli.execmon. main(arg), which src/cli/main.c
+-- calls, returns the process exit code:
 --   0 success, 1 runtime failure (load error, policy error), 2 usage error.
 
 local ox = require "oxlua"
@@ -171,7 +172,7 @@ function M.run(script, args, allow_unsafe)
   if not script or script:sub(1, 1) == "-" then -- the default policy
     local rest = { script }
     table.move(args, 1, #args, #rest + 1, rest)
-    return require("oxlua.execmon").main(rest)
+    return require("oxlua_cli.execmon").main(rest)
   end
   local chunk, err = loadfile(script)
   if not chunk then eprintf("oxlua: %s", err) return 1 end
@@ -192,8 +193,8 @@ end
 function M.main(argv)
   local cmd = argv[1]
   if cmd == nil or cmd == "-" or cmd == "-i" or cmd == "-v" or cmd:match("^%-[el]") then
-    -- no arguments or lua.c-style options: the interpreter (oxlua.repl)
-    return require("oxlua.repl").main(argv)
+    -- no arguments or lua.c-style options: the interpreter (oxlua_cli.repl)
+    return require("oxlua_cli.repl").main(argv)
   elseif cmd == "--help" or cmd == "-h" or cmd == "help" then
     print(usage)
     return 0
