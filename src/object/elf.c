@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "object/elf.h"
+#include "object/externs.h"
+#include "object/maps.h"
 #include "object/object.h"
 
 #ifndef EM_BPF

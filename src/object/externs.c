@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "object/elf.h"
 #include "kernel/kconfig.h"
+#include "object/elf.h"
+#include "object/externs.h"
 #include "object/object.h"
 
 static int classify(struct ox_object *obj, struct ox_extern *x, struct ox_err *err)

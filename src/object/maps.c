@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "object/elf.h"
+#include "object/maps.h"
 #include "object/object.h"
 
 static struct ox_mapdef *new_map(struct ox_object *obj, const char *name, struct ox_err *err)

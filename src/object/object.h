@@ -125,6 +125,8 @@ struct ox_object {
 	uint32_t nr_secs;
 };
 
+/* ---- the object (elf.c) ---- */
+
 /* Parse an object from memory (the data is copied). name is used in errors. */
 struct ox_object *ox_object_parse(const void *data, size_t size, const char *name,
 				  struct ox_err *err);
@@ -138,20 +140,10 @@ int ox_object_find_global(const struct ox_object *obj, const char *name);
 /* The function of ELF section sec holding instruction idx (in instructions), -1. */
 int ox_object_func_at(const struct ox_object *obj, int sec, uint64_t idx);
 
-/* A map's definition as it will be created (after a version's overrides):
- * 0, or -1 with the rule it breaks named (max_entries 0 for a hash, ...). */
-int ox_map_check(const char *name, uint32_t type, uint32_t key_size, uint32_t value_size,
-		 uint32_t max_entries, struct ox_err *err);
-/* A ring buffer size as the kernel takes it: rounded up to a power-of-2
- * multiple of the page size (as libbpf does); 0 stays 0. */
-uint32_t ox_ringbuf_size(uint32_t size);
-
-/* Parsing helpers split across files (internal). */
-struct ox_elf;
-int ox_maps_collect(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err);
-int ox_externs_collect(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err);
-/* Fill the .kconfig map value (obj->kconfig_size bytes, zeroed by the caller). */
-int ox_kconfig_fill(const struct ox_object *obj, uint8_t *buf, const char *config_path,
-		    struct ox_err *err);
+/* Declared with the files that define them (maps.c, externs.c); included
+ * here because src/load/load.c still takes ox_map_check, ox_ringbuf_size
+ * and ox_kconfig_fill from this header. */
+#include "object/maps.h"
+#include "object/externs.h"
 
 #endif
