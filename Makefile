@@ -127,6 +127,17 @@ $(BUILD)/tests/libtarget.so: tests/bin/libtarget.c
 $(BUILD)/tests/target: tests/bin/target.c $(BUILD)/tests/libtarget.so
 	$(CC) -O1 -g -fPIE -pie -o $@ $< -L$(BUILD)/tests -ltarget -Wl,-rpath,'$$ORIGIN'
 
+# C unit tests of the parsers (tests/unit/): each links the engine objects
+# and needs no root and no kernel; tests/unit_spec.lua runs them.
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+all: unitbins
+unitbins: $(UNIT_BINS)
+$(UNIT_BINS): $(BUILD)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ENGINE_OBJ) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(ENGINE_OBJ) $(LDLIBS_ENGINE)
+.PHONY: unitbins
+
 run: all
 	$(BUILD)/oxlua run $(POLICY) $(ARGS)
 
