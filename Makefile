@@ -47,7 +47,10 @@ endif
 ENGINE_SRC := src/common.c \
 	src/kernel/errnames.c src/kernel/names.c src/kernel/sys.c src/kernel/tracefs.c src/kernel/netlink.c \
 	src/kernel/probe.c src/kernel/kconfig.c src/kernel/bpffs.c \
-	src/btf/btf.c src/btf/btf_probe.c src/btf/btf_target.c src/btf/relo_core.c \
+	src/btf/btf.c src/btf/btf_query.c src/btf/btf_sanitize.c src/btf/btf_ext.c \
+	src/btf/btf_probe.c src/btf/btf_target.c \
+	src/btf/relo_core.c src/btf/core_spec.c src/btf/core_compat.c src/btf/core_value.c \
+	src/btf/core_patch.c \
 	src/object/section.c src/object/elf.c src/object/object.c src/object/funcs.c \
 	src/object/find.c src/object/maps.c src/object/externs.c \
 	src/load/ksyms.c src/load/link.c src/load/struct_ops.c src/load/common.c \
@@ -128,6 +131,17 @@ $(BUILD)/tests/libtarget.so: tests/bin/libtarget.c
 	$(CC) -O1 -g -shared -fPIC -o $@ $<
 $(BUILD)/tests/target: tests/bin/target.c $(BUILD)/tests/libtarget.so
 	$(CC) -O1 -g -fPIE -pie -o $@ $< -L$(BUILD)/tests -ltarget -Wl,-rpath,'$$ORIGIN'
+
+# C unit tests of the parsers (tests/unit/): each links the engine objects
+# and needs no root and no kernel; tests/unit_spec.lua runs them.
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+all: unitbins
+unitbins: $(UNIT_BINS)
+$(UNIT_BINS): $(BUILD)/tests/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ENGINE_OBJ) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(ENGINE_OBJ) $(LDLIBS_ENGINE)
+.PHONY: unitbins
 
 run: all
 	$(BUILD)/oxlua run $(POLICY) $(ARGS)

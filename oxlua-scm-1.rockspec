@@ -59,9 +59,12 @@ build = {
       sources = {
         -- ENGINE_SRC
         "src/common.c",
-        "src/kernel/errnames.c", "src/kernel/names.c", "src/kernel/sys.c", "src/kernel/tracefs.c", "src/kernel/netlink.c",
-        "src/kernel/probe.c", "src/kernel/kconfig.c", "src/kernel/bpffs.c",
-        "src/btf/btf.c", "src/btf/btf_probe.c", "src/btf/btf_target.c", "src/btf/relo_core.c",
+        "src/kernel/errnames.c", "src/kernel/names.c", "src/kernel/sys.c", "src/kernel/tracefs.c",
+        "src/kernel/netlink.c", "src/kernel/probe.c", "src/kernel/kconfig.c", "src/kernel/bpffs.c",
+        "src/btf/btf.c", "src/btf/btf_query.c", "src/btf/btf_sanitize.c", "src/btf/btf_ext.c",
+        "src/btf/btf_probe.c", "src/btf/btf_target.c",
+        "src/btf/relo_core.c", "src/btf/core_spec.c", "src/btf/core_compat.c", "src/btf/core_value.c",
+        "src/btf/core_patch.c",
         "src/object/section.c", "src/object/elf.c", "src/object/object.c", "src/object/funcs.c",
         "src/object/find.c", "src/object/maps.c", "src/object/externs.c",
         "src/load/ksyms.c", "src/load/link.c", "src/load/struct_ops.c", "src/load/common.c",

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "load/link.h"
+#include "object/externs.h"
 #include "object/object.h"
 
 #define CHECK(cond) do { if (!(cond)) { \

@@ -1,5 +1,8 @@
 /* btf.h - BPF Type Format: parsing, validation, lookups, .BTF.ext.
- * Engine layer: no Lua, no kernel calls. */
+ * Engine layer: no Lua, no kernel calls.
+ *
+ * Parsing and validation are btf.c's, lookups btf_query.c's, the DATASEC
+ * fixup and the sanitized copy btf_sanitize.c's, .BTF.ext btf_ext.c's. */
 #ifndef OXLUA_BTF_H
 #define OXLUA_BTF_H
 
@@ -9,6 +12,8 @@
 #include "common.h"
 
 struct btf;
+
+/* ---- parsing (btf.c) ---- */
 
 /* Parse a raw .BTF blob. The data is copied; the returned object owns it.
  * Validates: magic 0xeb9f, version 1, header length and section offsets/lengths
@@ -33,6 +38,8 @@ void btf_free(struct btf *btf);
 const struct btf *btf_base(const struct btf *btf);
 /* The first id the BTF itself defines: 1, or a split BTF's first own id. */
 uint32_t btf_start_id(const struct btf *btf);
+
+/* ---- lookups (btf_query.c; btf_align: btf.c) ---- */
 
 /* Highest valid type id (ids run 1..btf_max_id; 0 is void). */
 uint32_t btf_max_id(const struct btf *btf);
@@ -97,6 +104,8 @@ const void *btf_raw(const struct btf *btf, size_t *size);
 /* The DATASEC named secname ("" -> not found returns 0). */
 uint32_t btf_find_datasec(const struct btf *btf, const char *secname);
 
+/* ---- for the kernel (btf_sanitize.c) ---- */
+
 /* Fix up a DATASEC the way the kernel wants it: set its size, and each VAR's
  * offset from the callback (ELF symbol value); then sort secinfos by offset.
  * Callback returns 0 and sets *off, or -1 if the symbol is unknown (error). */
@@ -114,7 +123,7 @@ struct btf_kernel_caps {
 };
 void *btf_sanitize(const struct btf *btf, const struct btf_kernel_caps *caps, size_t *size);
 
-/* ---- .BTF.ext ---- */
+/* ---- .BTF.ext (btf_ext.c) ---- */
 struct btf_ext_sec {
 	const char *sec_name;	/* ELF section the records belong to */
 	uint32_t nr;		/* number of records */

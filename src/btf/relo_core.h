@@ -5,7 +5,9 @@
  * Pure computation: no kernel calls, no files, no Lua. Everything comes from
  * memory, so a fuzzer can drive it with an object's BTF and .BTF.ext and one
  * fixed target BTF. Semantics follow libbpf's (candidate search by essential
- * name, access strings, field/type/enum value relocations, poisoning). */
+ * name, access strings, field/type/enum value relocations, poisoning).
+ * relo_core.c drives a relocation; its parts are the files relo_core_int.h
+ * lists. */
 #ifndef OXLUA_RELO_CORE_H
 #define OXLUA_RELO_CORE_H
 

@@ -12,6 +12,8 @@
 #include "kernel/kconfig.h"
 #include "kernel/sys.h"
 #include "load/internal.h"
+#include "object/externs.h"
+#include "object/maps.h"
 
 static const struct ox_map_opts *map_opts(const struct ox_load_opts *o, const char *name)
 {

@@ -44,9 +44,6 @@ typedef int (*ox_rel_fn)(void *ctx, const GElf_Rel *rel, size_t i, struct ox_err
 int ox_elf_each_rel(const struct ox_elf *elf, int target, ox_rel_fn fn, void *ctx,
 		    struct ox_err *err);
 
-/* "maps" or "maps/NAME": map definitions in the legacy layouts (maps.c). */
-int ox_is_legacy_maps_sec(const char *name);
-
 static inline int ox_is_data_sec(const char *n)
 {
 	return !__builtin_strcmp(n, ".data") || !__builtin_strncmp(n, ".data.", 6) ||

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "kernel/kconfig.h"
-#include "object/parse.h"
+#include "object/elf.h"
+#include "object/externs.h"
+#include "object/object.h"
 
 static int classify(struct ox_object *obj, struct ox_extern *x, struct ox_err *err)
 {

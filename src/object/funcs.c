@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "object/elf.h"
-#include "object/parse.h"
+#include "object/funcs.h"
+#include "object/maps.h"
 
 static int cmp_func(const void *a, const void *b)
 {

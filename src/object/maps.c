@@ -7,7 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "object/parse.h"
+#include "object/elf.h"
+#include "object/maps.h"
+#include "object/object.h"
 
 static struct ox_mapdef *new_map(struct ox_object *obj, const char *name, struct ox_err *err)
 {

@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "object/elf.h"
-#include "object/parse.h"
+#include "object/externs.h"
+#include "object/funcs.h"
+#include "object/maps.h"
 
 static int read_meta(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
 {

@@ -125,6 +125,8 @@ struct ox_object {
 	uint32_t nr_secs;
 };
 
+/* ---- the object (elf.c) ---- */
+
 /* Parse an object from memory (the data is copied). name is used in errors. */
 struct ox_object *ox_object_parse(const void *data, size_t size, const char *name,
 				  struct ox_err *err);
@@ -138,16 +140,5 @@ int ox_object_find_global(const struct ox_object *obj, const char *name);
 /* The function of ELF section sec holding instruction idx (in instructions), -1. */
 int ox_object_func_at(const struct ox_object *obj, int sec, uint64_t idx);
 
-/* A map's definition as it will be created (after a version's overrides):
- * 0, or -1 with the rule it breaks named (max_entries 0 for a hash, ...). */
-int ox_map_check(const char *name, uint32_t type, uint32_t key_size, uint32_t value_size,
-		 uint32_t max_entries, struct ox_err *err);
-/* A ring buffer size as the kernel takes it: rounded up to a power-of-2
- * multiple of the page size (as libbpf does); 0 stays 0. */
-uint32_t ox_ringbuf_size(uint32_t size);
-
-/* Fill the .kconfig map value (obj->kconfig_size bytes, zeroed by the caller). */
-int ox_kconfig_fill(const struct ox_object *obj, uint8_t *buf, const char *config_path,
-		    struct ox_err *err);
 
 #endif
