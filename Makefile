@@ -6,6 +6,7 @@
 #                   policy file; needs root)
 #   make test       the whole suite against the running kernel (needs root)
 #   make test-asan  the suite with the engine built with ASan + UBSan
+#   make test-unit  tests/unit alone: no root, no kernel
 #   make kernel-matrix  the kernel tests on Debian's 6.1 kernel under qemu and on
 #                   the running kernel, one result line per kernel (needs root)
 #   make inspect F=obj.o
@@ -133,7 +134,7 @@ $(BUILD)/tests/target: tests/bin/target.c $(BUILD)/tests/libtarget.so
 	$(CC) -O1 -g -fPIE -pie -o $@ $< -L$(BUILD)/tests -ltarget -Wl,-rpath,'$$ORIGIN'
 
 # C unit tests of the parsers (tests/unit/): each links the engine objects
-# and needs no root and no kernel; tests/unit_spec.lua runs them.
+# and needs no root and no kernel; tests/unit/unit_spec.lua runs them.
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 all: unitbins
@@ -166,6 +167,10 @@ test: all $(BUILD)/compat/ref
 
 test-asan:
 	$(MAKE) BUILD=build-asan SANITIZE=1 test
+
+# The specs and C tests that need no root and no BPF (tests/unit/).
+test-unit: all
+	OXLUA_BUILD=$(BUILD) scripts/run-tests.sh tests/unit
 
 # scripts/kernel-matrix.sh: MATRIX_SPECS, MATRIX_KERNELS, MATRIX_TIMEOUT, MATRIX_HOST.
 kernel-matrix: all
@@ -215,7 +220,7 @@ uninstall:
 	for d in lib/lua/5.4/oxlua share/lua/5.4/oxlua share/oxlua/types share/oxlua; do \
 		rmdir "$(DESTDIR)$(PREFIX)/$$d" 2>/dev/null || true; done
 
-.PHONY: all bpf testbins examples fuzzbins run inspect test test-asan kernel-matrix clean install uninstall
+.PHONY: all bpf testbins examples fuzzbins run inspect test test-asan test-unit kernel-matrix clean install uninstall
 
 # Benchmarks (bench/README.md): oxlua's readers against libbpf's, measured side
 # by side. Only the reference consumer under bench/ links libbpf.
@@ -293,7 +298,7 @@ compat: all $(BUILD)/compat/ref
 # build-fuzz/crashes/<target>/ and make fails. FUZZ_TARGETS picks targets,
 # FUZZ_ARGS adds libFuzzer options (-jobs=2, -max_len=...).
 # The normal build links each harness with fuzz/replay.c instead of libFuzzer
-# ($(BUILD)/fuzz/<target> FILE|DIR...): tests/fuzz_spec.lua replays the
+# ($(BUILD)/fuzz/<target> FILE|DIR...): tests/unit/fuzz_spec.lua replays the
 # regression inputs through them (under ASan with `make test-asan`), and so
 # does `make fuzz-replay`.
 FUZZ_BUILD   := build-fuzz

@@ -38,8 +38,8 @@ BUILD=${OXLUA_BUILD:-build}
 case "$BUILD" in /*) ;; *) BUILD=$WT/$BUILD ;; esac
 M=$BUILD/matrix
 
-DEFAULT_SPECS="tests/load_spec.lua tests/attach_spec.lua tests/policy_spec.lua tests/maps_spec.lua
-tests/events_spec.lua tests/core_spec.lua tests/ksyms_spec.lua"
+DEFAULT_SPECS="tests/kernel/load_spec.lua tests/kernel/attach_spec.lua tests/kernel/policy_spec.lua
+tests/kernel/maps_spec.lua tests/kernel/events_spec.lua tests/kernel/core_spec.lua tests/kernel/ksyms_spec.lua"
 
 default_specs() {
 	local s out=""

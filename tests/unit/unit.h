@@ -1,7 +1,7 @@
 /* unit.h - the checks of the C unit tests (tests/unit/test_*.c): one line
  * per check, "ok N what" or "not ok N what: got ..., want ... (file:line)",
  * then "N checks, M failed". unit_done() returns the exit status: 1 when a
- * check failed. tests/unit_spec.lua runs each binary and reads those lines. */
+ * check failed. tests/unit/unit_spec.lua runs each binary and reads those lines. */
 #ifndef OXLUA_TEST_UNIT_H
 #define OXLUA_TEST_UNIT_H
 
