@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "binding/lcore.h"
+#include "binding/linst.h"
+#include "binding/lopen.h"
 #include "attach/attach.h"
 
 #define OXL_LINK "oxlua.link"
@@ -178,9 +180,6 @@ void oxl_open_attach(lua_State *L)
 	lua_pushcfunction(L, m_attach);
 	lua_setfield(L, -2, "attach");
 	lua_pop(L, 2);
-}
-
-int oxl_features_fn(lua_State *L)
-{
-	return l_features(L);
+	lua_pushcfunction(L, l_features);
+	lua_setfield(L, -2, "features");
 }

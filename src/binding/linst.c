@@ -6,6 +6,8 @@
 
 #include "binding/lbtf.h"
 #include "binding/lcore.h"
+#include "binding/linst.h"
+#include "binding/lopen.h"
 #include "kernel/sys.h"
 
 static struct oxl_instance *check_inst(lua_State *L)

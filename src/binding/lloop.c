@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "binding/lcore.h"
+#include "binding/lopen.h"
 #include "binding/lreader.h"
 #include "events/reader.h"
 
@@ -53,7 +54,7 @@ static void watch(struct oxl_loop *lp, int fd, void *tag)
 }
 
 /* core.loop() -> loop */
-int oxl_loop_new(lua_State *L)
+static int l_loop(lua_State *L)
 {
 	struct oxl_loop *lp = lua_newuserdatauv(L, sizeof *lp, 2);
 	lp->epfd = lp->tfd = lp->sfd = -1;
@@ -351,4 +352,6 @@ void oxl_open_loop(lua_State *L)
 		{ NULL, NULL }
 	};
 	oxl_newclass(L, OXL_LOOP, meta, methods);
+	lua_pushcfunction(L, l_loop);
+	lua_setfield(L, -2, "loop");
 }

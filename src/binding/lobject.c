@@ -1,11 +1,15 @@
-/* lobject.c - a parsed object as Lua userdata: what it holds (info) and
- * loading a chosen set of its programs (load). */
+/* lobject.c - a parsed object as Lua userdata: opening or parsing one
+ * (core.open, core.parse), what it holds (info) and loading a chosen set of
+ * its programs (load). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "binding/lbtf.h"
 #include "binding/lcore.h"
+#include "binding/linst.h"
+#include "binding/lobject.h"
+#include "binding/lopen.h"
 #include "object/section.h"
 
 static struct oxl_object *check_object(lua_State *L)
@@ -28,6 +32,34 @@ static int o_tostring(lua_State *L)
 {
 	struct oxl_object *o = luaL_checkudata(L, 1, OXL_OBJECT);
 	lua_pushfstring(L, "oxlua.object (%s)", o->obj ? o->obj->name : "closed");
+	return 1;
+}
+
+/* core.open(path) -> object | nil, msg, errno */
+static int l_open(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct oxl_object *o = lua_newuserdatauv(L, sizeof *o, 0);
+	struct ox_err err;
+	o->obj = NULL;
+	luaL_setmetatable(L, OXL_OBJECT);
+	if (!(o->obj = ox_object_open(path, &err)))
+		return oxl_fail(L, &err);
+	return 1;
+}
+
+/* core.parse(bytes[, name]) -> object | nil, msg, errno */
+static int l_parse(lua_State *L)
+{
+	size_t len;
+	const char *data = luaL_checklstring(L, 1, &len);
+	const char *name = luaL_optstring(L, 2, "(memory)");
+	struct oxl_object *o = lua_newuserdatauv(L, sizeof *o, 0);
+	struct ox_err err;
+	o->obj = NULL;
+	luaL_setmetatable(L, OXL_OBJECT);
+	if (!(o->obj = ox_object_parse(data, len, name, &err)))
+		return oxl_fail(L, &err);
 	return 1;
 }
 
@@ -363,5 +395,7 @@ void oxl_open_object(lua_State *L)
 	static const luaL_Reg methods[] = {
 		{ "info", o_info }, { "load", o_load }, { NULL, NULL }
 	};
+	static const luaL_Reg funcs[] = { { "open", l_open }, { "parse", l_parse }, { NULL, NULL } };
 	oxl_newclass(L, OXL_OBJECT, meta, methods);
+	luaL_setfuncs(L, funcs, 0);
 }

@@ -10,6 +10,8 @@
 
 #include "binding/lbtf.h"
 #include "binding/lcore.h"
+#include "binding/linst.h"
+#include "binding/lopen.h"
 #include "binding/lreader.h"
 #include "events/reader.h"
 #include "kernel/sys.h"
@@ -389,9 +391,6 @@ void oxl_open_reader(lua_State *L)
 		{ NULL, NULL }
 	};
 	oxl_newclass(L, OXL_READER, meta, methods);
-}
-
-int oxl_reader_new(lua_State *L)
-{
-	return l_reader(L);
+	lua_pushcfunction(L, l_reader);
+	lua_setfield(L, -2, "reader");
 }

@@ -30,7 +30,5 @@ struct oxl_reader {
 struct oxl_reader *oxl_check_reader(lua_State *L, int idx);
 /* Deliver up to max (0: all) ready records of the reader at idx. */
 int oxl_reader_drain(lua_State *L, int idx, int max);
-int oxl_reader_new(lua_State *L);
-void oxl_open_reader(lua_State *L);
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "binding/lcore.h"
+#include "binding/lopen.h"
 
 /* core.socketpair(["dgram"|"stream"]) -> fd1, fd2 */
 static int l_socketpair(lua_State *L)
