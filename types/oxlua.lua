@@ -616,6 +616,10 @@ function Object:info() end
 ---@return string? verifier_log
 function Object:load(spec) end
 
+---Idempotent; also __close and __gc. Instances and readers made from it keep
+---the parsed object until they close too.
+function Object:close() end
+
 ---The maps and programs of one load; owns every fd.
 ---@class oxlua.Instance
 local Instance = {}
@@ -647,6 +651,8 @@ function Instance:global(name) end
 ---@return integer? errno
 function Instance:set_global(name, value) end
 
+---Close every fd and free the instance; idempotent; also __close and __gc.
+---Its maps and programs raise afterwards.
 function Instance:close() end
 
 ---@return boolean

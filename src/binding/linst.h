@@ -12,9 +12,16 @@
 #define OXL_MAP      "oxlua.map"
 #define OXL_PROGRAM  "oxlua.program"
 
-/* Owns every fd of one load. */
-struct oxl_instance { struct ox_instance *inst; };
-/* Views into an instance; the instance userdata is their user value. */
+struct oxl_object;
+
+/* Owns every fd of one load; inst is NULL once closed. It holds the object
+ * it was loaded from (struct ox_instance points into it). */
+struct oxl_instance {
+	struct ox_instance *inst;
+	struct oxl_object *object;
+};
+/* Views into an instance; the instance userdata is their user value. A view
+ * has nothing to close: it is closed when its instance is. */
 struct oxl_map { struct oxl_instance *owner; int idx; };
 struct oxl_program { struct oxl_instance *owner; int idx; };
 

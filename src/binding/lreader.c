@@ -11,6 +11,7 @@
 #include "binding/lbtf.h"
 #include "binding/lcore.h"
 #include "binding/linst.h"
+#include "binding/lobject.h"
 #include "binding/lopen.h"
 #include "binding/lreader.h"
 #include "events/reader.h"
@@ -199,6 +200,8 @@ static int l_reader(lua_State *L)
 	luaL_setmetatable(L, OXL_READER);
 	snprintf(r->name, sizeof r->name, "%s", def->name);
 	r->obj = inst->obj;
+	if ((r->object = m->owner->object))
+		oxl_object_hold(r->object);
 	r->flush_ms = 50;
 	lua_pushvalue(L, 2);
 	lua_setiuservalue(L, -2, 1);
@@ -271,6 +274,10 @@ static void release(struct oxl_reader *r)
 	r->pb = NULL;
 	r->rb = NULL;
 	r->plan = NULL;
+	if (r->object)
+		oxl_object_release(r->object);
+	r->object = NULL;
+	r->obj = NULL;
 }
 
 /* A handler (or a finalizer running inside one) may close the reader that is

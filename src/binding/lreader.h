@@ -10,13 +10,15 @@
 struct ox_perfbuf;
 struct ox_ringbuf;
 struct ox_object;
+struct oxl_object;
 
 struct oxl_reader {
 	struct ox_perfbuf *pb;
 	struct ox_ringbuf *rb;
 	char name[64];
 	int decode;
-	const struct ox_object *obj;
+	const struct ox_object *obj;	/* its BTF decodes records; held through object */
+	struct oxl_object *object;
 	uint32_t type, type_size;
 	struct oxl_plan *plan;	/* compiled decoder for type, or NULL */
 	uint64_t events, bytes, errors, lost;
