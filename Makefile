@@ -51,7 +51,7 @@ ENGINE_SRC := src/common.c \
 	src/object/section.c src/object/elf.c src/object/maps.c src/object/externs.c \
 	src/load/ksyms.c src/load/link.c src/load/load.c src/load/struct_ops.c \
 	src/attach/attach.c src/attach/attach_trace.c src/attach/attach_net.c src/attach/symbols.c \
-	src/events/perfbuf.c src/events/ringbuf.c
+	src/events/perfbuf.c src/events/ringbuf.c src/events/loop.c
 BIND_SRC   := src/binding/core.c src/binding/preload.c src/binding/lresult.c src/binding/lvalue.c \
 	src/binding/lfiles.c src/binding/lkernel.c src/binding/ltypes.c \
 	src/binding/lbtf.c src/binding/lbtfplan.c \

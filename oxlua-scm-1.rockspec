@@ -59,7 +59,7 @@ build = {
         "src/load/ksyms.c", "src/load/link.c", "src/load/load.c", "src/load/struct_ops.c",
         "src/attach/attach.c", "src/attach/attach_trace.c", "src/attach/attach_net.c",
         "src/attach/symbols.c",
-        "src/events/perfbuf.c", "src/events/ringbuf.c",
+        "src/events/perfbuf.c", "src/events/ringbuf.c", "src/events/loop.c",
         -- BIND_SRC
         "src/binding/core.c", "src/binding/preload.c", "src/binding/lresult.c", "src/binding/lvalue.c",
         "src/binding/lfiles.c", "src/binding/lkernel.c", "src/binding/ltypes.c",

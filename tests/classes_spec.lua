@@ -12,6 +12,31 @@ local function raises_closed(obj, what, methods)
 end
 
 describe("closing", function()
+  it("loops, also from one of their own timers", function()
+    collectgarbage()
+    local before = h.fd_count()
+    do
+      local lp <close> = assert(core.loop())
+      assert.matches("^oxlua%.loop %(fd %d+%)$", tostring(lp))
+      assert.truthy(h.fd_count() > before)
+    end
+    assert.equal(before, h.fd_count())
+    local lp = assert(core.loop())
+    local ticks = 0
+    lp:every(0.01, function()
+      ticks = ticks + 1
+      lp:close()
+      lp:close()
+    end)
+    lp:every(0.01, function() ticks = ticks + 1 end) -- due too, skipped once closed
+    assert.equal(0, lp:poll(200))
+    assert.equal(1, ticks)
+    assert.equal(before, h.fd_count())
+    assert.equal("oxlua.loop (closed)", tostring(lp))
+    raises_closed(lp, "loop", { "poll", "add", "remove", "every", "cancel", "fd", "readers",
+      "signals", "stopped_by", "clear" })
+  end)
+
   it("objects", function()
     local o = assert(core.open(h.obj("events")))
     assert.is_table(o:info())
@@ -64,5 +89,35 @@ describe("closing #root", function()
     link:close()
     link:detach()
     assert.has_error(function() link:info() end, "link is closed (detached)")
+  end)
+
+  it("readers, leaving the loop that holds them", function()
+    collectgarbage()
+    local o <close> = assert(core.open(bp))
+    local inst <close> = assert(o:load { programs = { "tp_getppid" } })
+    local before = h.fd_count()
+    local lp <close> = assert(core.loop())
+    local r = assert(core.reader(inst:map("ring_events"), function() end))
+    local p = assert(core.reader(inst:map("perf_events"), function() end))
+    assert(lp:add(r))
+    assert(lp:add(p))
+    local ok, err = lp:add(r)
+    assert.is_nil(ok)
+    assert.matches("oxlua%.reader %(ring_events%): already in this loop", err)
+    assert.equal(2, #lp:readers())
+    do
+      local r2 <close> = r
+    end
+    r:close()
+    p:close()
+    assert.same({}, lp:readers())
+    assert.equal("closed", r:stats().kind)
+    assert.equal("oxlua.reader (ring_events, closed)", tostring(r))
+    raises_closed(r, "reader", { "drain", "flush_ms" })
+    assert.has_error(function() lp:add(r) end, "reader is closed")
+    lp:remove(r) -- nothing to do
+    lp:close()
+    collectgarbage()
+    assert.equal(before, h.fd_count())
   end)
 end)

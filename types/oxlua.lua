@@ -541,6 +541,8 @@ function Reader:last_error() end
 ---@return integer ms
 function Reader:flush_ms() end
 
+---Unmap and close; also takes the reader out of the loop that holds it.
+---Idempotent; also __close and __gc. drain and flush_ms raise afterwards.
 function Reader:close() end
 
 ---@class oxlua.Loop
@@ -552,6 +554,7 @@ local Loop = {}
 ---@return integer? errno
 function Loop:add(reader) end
 
+---Take a reader out of the loop (and its fds out of the epoll set); it stays open.
 ---@param reader oxlua.Reader
 function Loop:remove(reader) end
 
@@ -585,6 +588,8 @@ function Loop:fd() end
 ---@return oxlua.Reader[]
 function Loop:readers() end
 
+---Its readers leave it (they stay open); idempotent; also __close and __gc.
+---From one of its timers or handlers, it waits for the poll to end.
 function Loop:close() end
 
 ---------------------------------------------------------------------------
