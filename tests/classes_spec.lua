@@ -12,6 +12,35 @@ local function raises_closed(obj, what, methods)
 end
 
 describe("closing", function()
+  it("sockets: each owns its fd", function()
+    collectgarbage()
+    local before = h.fd_count()
+    do
+      local a, b = core.socketpair("stream")
+      local _ <close> = a
+      local _ <close> = b
+      assert.matches("^oxlua%.socket %(fd %d+%)$", tostring(a))
+      assert.equal(before + 2, h.fd_count())
+      assert.is_number(a:fd())
+      assert.equal(5, a:send("hello"))
+      assert.equal("hello", b:recv())
+      local none, msg, errno = b:recv()
+      assert.is_nil(none)
+      assert.matches("^recv: EAGAIN", msg)
+      assert.equal(11, errno)
+      a:close()
+      a:close()
+      assert.equal("oxlua.socket (closed)", tostring(a))
+      raises_closed(a, "socket", { "fd", "send", "recv" })
+      assert.equal(before + 1, h.fd_count())
+    end
+    assert.equal(before, h.fd_count())
+    do local _, _ = core.socketpair() end
+    collectgarbage()
+    collectgarbage()
+    assert.equal(before, h.fd_count())
+  end)
+
   it("loops, also from one of their own timers", function()
     collectgarbage()
     local before = h.fd_count()

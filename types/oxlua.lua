@@ -837,31 +837,37 @@ function core.uids() end
 ---@return string[]
 function core.probe_events(uprobe, pid) end
 
+---Two connected AF_UNIX sockets.
 ---@param type? "dgram"|"stream"
----@return integer|nil fd1
----@return integer|string|nil fd2 (or the message)
+---@return oxlua.Socket|nil socket1
+---@return oxlua.Socket|string|nil socket2 (or the message)
 ---@return integer? errno
 function core.socketpair(type) end
 
----@param fd integer
+---One end of core.socketpair; owns its fd.
+---@class oxlua.Socket
+local Socket = {}
+
+---The descriptor, for `socket:FD` attach points.
+---@return integer fd
+function Socket:fd() end
+
+---Send without blocking.
 ---@param bytes string
 ---@return integer|nil sent
 ---@return string? message
 ---@return integer? errno
-function core.send(fd, bytes) end
+function Socket:send(bytes) end
 
----@param fd integer
+---Receive without blocking (nil, "recv: EAGAIN ...", errno when nothing waits).
 ---@param max? integer
 ---@return string|nil bytes
 ---@return string? message
 ---@return integer? errno
-function core.recv(fd, max) end
+function Socket:recv(max) end
 
----@param fd integer
----@return true|nil ok
----@return string? message
----@return integer? errno
-function core.close(fd) end
+---Idempotent; also __close and __gc. fd, send and recv raise afterwards.
+function Socket:close() end
 
 ---Send a raw Ethernet frame on an interface (AF_PACKET).
 ---@param ifname string
