@@ -58,8 +58,10 @@ ENGINE_SRC := src/common.c \
 	src/load/map_create.c src/load/prog_load.c src/load/load.c \
 	src/attach/attachment.c src/attach/attach.c src/attach/attach_trace.c src/attach/attach_net.c \
 	src/attach/attach_struct_ops.c src/attach/symbols.c \
-	src/events/perfbuf.c src/events/ringbuf.c
-BIND_SRC   := src/binding/core.c src/binding/preload.c src/binding/lbtf.c src/binding/lbtfplan.c \
+	src/events/perfbuf.c src/events/ringbuf.c src/events/loop.c
+BIND_SRC   := src/binding/core.c src/binding/preload.c src/binding/lresult.c src/binding/lvalue.c \
+	src/binding/lfiles.c src/binding/lkernel.c src/binding/ltypes.c \
+	src/binding/lbtf.c src/binding/lbtfplan.c \
 	src/binding/lobject.c src/binding/linst.c src/binding/lmap.c src/binding/lprog.c \
 	src/binding/lattach.c src/binding/lreader.c src/binding/lloop.c src/binding/lsock.c \
 	src/binding/lprobe.c

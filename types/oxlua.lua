@@ -541,6 +541,8 @@ function Reader:last_error() end
 ---@return integer ms
 function Reader:flush_ms() end
 
+---Unmap and close; also takes the reader out of the loop that holds it.
+---Idempotent; also __close and __gc. drain and flush_ms raise afterwards.
 function Reader:close() end
 
 ---@class oxlua.Loop
@@ -552,6 +554,7 @@ local Loop = {}
 ---@return integer? errno
 function Loop:add(reader) end
 
+---Take a reader out of the loop (and its fds out of the epoll set); it stays open.
 ---@param reader oxlua.Reader
 function Loop:remove(reader) end
 
@@ -585,6 +588,8 @@ function Loop:fd() end
 ---@return oxlua.Reader[]
 function Loop:readers() end
 
+---Its readers leave it (they stay open); idempotent; also __close and __gc.
+---From one of its timers or handlers, it waits for the poll to end.
 function Loop:close() end
 
 ---------------------------------------------------------------------------
@@ -615,6 +620,10 @@ function Object:info() end
 ---@return integer? errno
 ---@return string? verifier_log
 function Object:load(spec) end
+
+---Idempotent; also __close and __gc. Instances and readers made from it keep
+---the parsed object until they close too.
+function Object:close() end
 
 ---The maps and programs of one load; owns every fd.
 ---@class oxlua.Instance
@@ -647,6 +656,8 @@ function Instance:global(name) end
 ---@return integer? errno
 function Instance:set_global(name, value) end
 
+---Close every fd and free the instance; idempotent; also __close and __gc.
+---Its maps and programs raise afterwards.
 function Instance:close() end
 
 ---@return boolean
@@ -826,31 +837,37 @@ function core.uids() end
 ---@return string[]
 function core.probe_events(uprobe, pid) end
 
+---Two connected AF_UNIX sockets.
 ---@param type? "dgram"|"stream"
----@return integer|nil fd1
----@return integer|string|nil fd2 (or the message)
+---@return oxlua.Socket|nil socket1
+---@return oxlua.Socket|string|nil socket2 (or the message)
 ---@return integer? errno
 function core.socketpair(type) end
 
----@param fd integer
+---One end of core.socketpair; owns its fd.
+---@class oxlua.Socket
+local Socket = {}
+
+---The descriptor, for `socket:FD` attach points.
+---@return integer fd
+function Socket:fd() end
+
+---Send without blocking.
 ---@param bytes string
 ---@return integer|nil sent
 ---@return string? message
 ---@return integer? errno
-function core.send(fd, bytes) end
+function Socket:send(bytes) end
 
----@param fd integer
+---Receive without blocking (nil, "recv: EAGAIN ...", errno when nothing waits).
 ---@param max? integer
 ---@return string|nil bytes
 ---@return string? message
 ---@return integer? errno
-function core.recv(fd, max) end
+function Socket:recv(max) end
 
----@param fd integer
----@return true|nil ok
----@return string? message
----@return integer? errno
-function core.close(fd) end
+---Idempotent; also __close and __gc. fd, send and recv raise afterwards.
+function Socket:close() end
 
 ---Send a raw Ethernet frame on an interface (AF_PACKET).
 ---@param ifname string

@@ -1,10 +1,13 @@
 /* lattach.c - attachments as userdata: program:attach(point, opts), and
  * map:attach() for a struct_ops map, return a link that owns what the
- * attach created; :detach(), __close and __gc all release it, once. */
+ * attach created. A link is created closed (detached) and opened by the
+ * attach; :detach() (or :close()), __close and __gc all release it, once. */
 #include <errno.h>
 #include <string.h>
 
 #include "binding/lcore.h"
+#include "binding/linst.h"
+#include "binding/lopen.h"
 #include "attach/attach.h"
 
 #define OXL_LINK "oxlua.link"
@@ -103,6 +106,7 @@ static int m_attach(lua_State *L)
 	return 1;
 }
 
+/* link:detach(), link:close(), __close, __gc */
 static int k_detach(lua_State *L)
 {
 	struct oxl_link *ud = luaL_checkudata(L, 1, OXL_LINK);
@@ -115,7 +119,7 @@ static int k_info(lua_State *L)
 {
 	struct oxl_link *ud = luaL_checkudata(L, 1, OXL_LINK);
 	if (!ud->a)
-		return luaL_error(L, "link is detached");
+		return luaL_error(L, "link is closed (detached)");
 	lua_createtable(L, 0, 4);
 	lua_pushstring(L, ud->a->point);
 	lua_setfield(L, -2, "point");
@@ -178,9 +182,6 @@ void oxl_open_attach(lua_State *L)
 	lua_pushcfunction(L, m_attach);
 	lua_setfield(L, -2, "attach");
 	lua_pop(L, 2);
-}
-
-int oxl_features_fn(lua_State *L)
-{
-	return l_features(L);
+	lua_pushcfunction(L, l_features);
+	lua_setfield(L, -2, "features");
 }

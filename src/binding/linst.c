@@ -1,40 +1,42 @@
 /* linst.c - a loaded instance (a version's maps and programs) as userdata.
- * It owns every fd; maps and programs handed to Lua are views of it. */
+ * It owns every fd; maps and programs handed to Lua are views of it, and
+ * raise once it is closed. Instances are made by object:load (lobject.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "binding/lbtf.h"
 #include "binding/lcore.h"
+#include "binding/linst.h"
+#include "binding/lobject.h"
+#include "binding/lopen.h"
 #include "kernel/sys.h"
 
 static struct oxl_instance *check_inst(lua_State *L)
 {
 	struct oxl_instance *ud = luaL_checkudata(L, 1, OXL_INSTANCE);
-	if (!ud->inst || ud->inst->closed)
+	if (!ud->inst)
 		luaL_error(L, "instance is closed");
 	return ud;
 }
 
+/* inst:close(), __close, __gc: every fd closed, the memory freed, the
+ * object let go; idempotent. */
 static int i_close(lua_State *L)
 {
 	struct oxl_instance *ud = luaL_checkudata(L, 1, OXL_INSTANCE);
-	ox_instance_close(ud->inst);
-	return 0;
-}
-
-static int i_gc(lua_State *L)
-{
-	struct oxl_instance *ud = luaL_checkudata(L, 1, OXL_INSTANCE);
-	ox_instance_free(ud->inst);
+	ox_instance_free(ud->inst);	/* it reads the object: before the release */
 	ud->inst = NULL;
+	if (ud->object)
+		oxl_object_release(ud->object);
+	ud->object = NULL;
 	return 0;
 }
 
 static int i_closed(lua_State *L)
 {
 	struct oxl_instance *ud = luaL_checkudata(L, 1, OXL_INSTANCE);
-	lua_pushboolean(L, !ud->inst || ud->inst->closed);
+	lua_pushboolean(L, !ud->inst);
 	return 1;
 }
 
@@ -160,8 +162,7 @@ static int i_set_global(lua_State *L)
 static int i_tostring(lua_State *L)
 {
 	struct oxl_instance *ud = luaL_checkudata(L, 1, OXL_INSTANCE);
-	lua_pushfstring(L, "oxlua.instance (%s%s)", ud->inst ? ud->inst->obj->name : "freed",
-			ud->inst && ud->inst->closed ? ", closed" : "");
+	lua_pushfstring(L, "oxlua.instance (%s)", ud->inst ? ud->inst->obj->name : "closed");
 	return 1;
 }
 
@@ -182,7 +183,7 @@ void oxl_push_view(lua_State *L, int owner, int idx, const char *tname)
 void oxl_open_instance(lua_State *L)
 {
 	static const luaL_Reg meta[] = {
-		{ "__gc", i_gc }, { "__close", i_close }, { "__tostring", i_tostring },
+		{ "__gc", i_close }, { "__close", i_close }, { "__tostring", i_tostring },
 		{ NULL, NULL }
 	};
 	static const luaL_Reg methods[] = {

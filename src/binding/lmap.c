@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "binding/lcore.h"
+#include "binding/linst.h"
+#include "binding/lopen.h"
 #include "object/section.h"
 #include "kernel/sys.h"
 

@@ -1,33 +1,92 @@
-/* lobject.c - a parsed object as Lua userdata: what it holds (info) and
- * loading a chosen set of its programs (load). */
+/* lobject.c - a parsed object as Lua userdata: opening or parsing one
+ * (core.open, core.parse), what it holds (info) and loading a chosen set of
+ * its programs (load). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "binding/lbtf.h"
 #include "binding/lcore.h"
+#include "binding/linst.h"
+#include "binding/lobject.h"
+#include "binding/lopen.h"
 #include "object/section.h"
 
 static struct oxl_object *check_object(lua_State *L)
 {
 	struct oxl_object *o = luaL_checkudata(L, 1, OXL_OBJECT);
-	if (!o->obj)
+	if (o->closed || !o->obj)
 		luaL_error(L, "object is closed");
 	return o;
 }
 
-static int o_gc(lua_State *L)
+/* A new object userdata, closed until the caller stores the parsed object. */
+static struct oxl_object *new_object(lua_State *L)
 {
-	struct oxl_object *o = luaL_checkudata(L, 1, OXL_OBJECT);
+	struct oxl_object *o = lua_newuserdatauv(L, sizeof *o, 0);
+	o->obj = NULL;
+	o->closed = 0;
+	o->users = 0;
+	luaL_setmetatable(L, OXL_OBJECT);
+	return o;
+}
+
+static void free_object(struct oxl_object *o)
+{
 	ox_object_free(o->obj);
 	o->obj = NULL;
+}
+
+void oxl_object_hold(struct oxl_object *o)
+{
+	o->users++;
+}
+
+void oxl_object_release(struct oxl_object *o)
+{
+	if (--o->users == 0 && o->closed)
+		free_object(o);
+}
+
+/* object:close(), __close, __gc: idempotent; what was loaded from it keeps
+ * the parsed object until it closes too. */
+static int o_close(lua_State *L)
+{
+	struct oxl_object *o = luaL_checkudata(L, 1, OXL_OBJECT);
+	o->closed = 1;
+	if (!o->users)
+		free_object(o);
 	return 0;
 }
 
 static int o_tostring(lua_State *L)
 {
 	struct oxl_object *o = luaL_checkudata(L, 1, OXL_OBJECT);
-	lua_pushfstring(L, "oxlua.object (%s)", o->obj ? o->obj->name : "closed");
+	lua_pushfstring(L, "oxlua.object (%s)", o->obj && !o->closed ? o->obj->name : "closed");
+	return 1;
+}
+
+/* core.open(path) -> object | nil, msg, errno */
+static int l_open(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct oxl_object *o = new_object(L);
+	struct ox_err err;
+	if (!(o->obj = ox_object_open(path, &err)))
+		return oxl_fail(L, &err);
+	return 1;
+}
+
+/* core.parse(bytes[, name]) -> object | nil, msg, errno */
+static int l_parse(lua_State *L)
+{
+	size_t len;
+	const char *data = luaL_checklstring(L, 1, &len);
+	const char *name = luaL_optstring(L, 2, "(memory)");
+	struct oxl_object *o = new_object(L);
+	struct ox_err err;
+	if (!(o->obj = ox_object_parse(data, len, name, &err)))
+		return oxl_fail(L, &err);
 	return 1;
 }
 
@@ -339,11 +398,15 @@ static int o_load(lua_State *L)
 
 	ud = lua_newuserdatauv(L, sizeof *ud, 1);
 	ud->inst = NULL;
+	ud->object = NULL;
 	luaL_setmetatable(L, OXL_INSTANCE);
 	lua_pushvalue(L, 1);
 	lua_setiuservalue(L, -2, 1);	/* the instance keeps its object alive */
 	ud->inst = ox_load(obj, &opts, &err, &log);
-	if (!ud->inst) {
+	if (ud->inst) {
+		ud->object = o;
+		oxl_object_hold(o);
+	} else {
 		oxl_fail(L, &err);
 		if (log)
 			lua_pushstring(L, log);
@@ -358,10 +421,13 @@ static int o_load(lua_State *L)
 void oxl_open_object(lua_State *L)
 {
 	static const luaL_Reg meta[] = {
-		{ "__gc", o_gc }, { "__tostring", o_tostring }, { NULL, NULL }
+		{ "__gc", o_close }, { "__close", o_close }, { "__tostring", o_tostring },
+		{ NULL, NULL }
 	};
 	static const luaL_Reg methods[] = {
-		{ "info", o_info }, { "load", o_load }, { NULL, NULL }
+		{ "info", o_info }, { "load", o_load }, { "close", o_close }, { NULL, NULL }
 	};
+	static const luaL_Reg funcs[] = { { "open", l_open }, { "parse", l_parse }, { NULL, NULL } };
 	oxl_newclass(L, OXL_OBJECT, meta, methods);
+	luaL_setfuncs(L, funcs, 0);
 }

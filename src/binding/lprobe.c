@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "binding/lcore.h"
+#include "binding/lopen.h"
 #include "btf/btf.h"
 #include "kernel/probe.h"
 #include "object/section.h"

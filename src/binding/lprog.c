@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "binding/lcore.h"
+#include "binding/linst.h"
+#include "binding/lopen.h"
 #include "object/section.h"
 #include "kernel/sys.h"
 

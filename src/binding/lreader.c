@@ -1,8 +1,12 @@
 /* lreader.c - perf buffer and ring buffer readers as userdata, and the
  * dispatch of each record to a Lua handler (under pcall, with a traceback).
+ * A reader is created closed, opened by core.reader; close (also __close,
+ * __gc) is idempotent, and from a handler of the reader it waits for the
+ * drain to end. Closing takes the reader out of the loop that holds it.
  *
  * User values: 1 handler, 2 lost handler, 3 string.unpack, 4 unpack format,
- * 5 the map (keeps its instance, and so the BTF, alive). */
+ * 5 the map (keeps its instance alive), 6 the readers table of the loop that
+ * holds it (or nil). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,12 +14,33 @@
 
 #include "binding/lbtf.h"
 #include "binding/lcore.h"
+#include "binding/linst.h"
+#include "binding/lobject.h"
+#include "binding/lopen.h"
 #include "binding/lreader.h"
 #include "events/reader.h"
 #include "kernel/sys.h"
 
 enum { DECODE_RAW, DECODE_UNPACK, DECODE_BTF };
 #define DEFAULT_WAKEUP 64	/* perf buffer: wake the reader every 64 samples */
+#define UV_HOME 6
+
+struct oxl_reader {
+	struct ox_perfbuf *pb;	/* one of the two while open */
+	struct ox_ringbuf *rb;
+	char name[64];
+	int decode;
+	const struct ox_object *obj;	/* its BTF decodes records; held through object */
+	struct oxl_object *object;
+	uint32_t type, type_size;
+	struct oxl_plan *plan;	/* compiled decoder for type, or NULL */
+	uint64_t events, bytes, errors, lost;
+	double seconds;		/* time spent draining, handlers included */
+	int flush_ms;		/* longest an event may wait when wakeups are batched */
+	int stop_on_error, failed;
+	int draining, close_pending;	/* closed from a handler: released after the drain */
+	char last_error[512];	/* the latest handler error, with its traceback's first line */
+};
 
 static double now(void)
 {
@@ -24,14 +49,52 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void release(struct oxl_reader *r);
+static void release(lua_State *L, int idx, struct oxl_reader *r);
 
-struct oxl_reader *oxl_check_reader(lua_State *L, int idx)
+static struct oxl_reader *check_reader(lua_State *L, int idx)
 {
 	struct oxl_reader *r = luaL_checkudata(L, idx, OXL_READER);
 	if (!r->pb && !r->rb)
 		luaL_error(L, "reader is closed");
 	return r;
+}
+
+static struct ox_source *source_of(struct oxl_reader *r)
+{
+	return r->pb ? ox_perfbuf_source(r->pb) : r->rb ? ox_ringbuf_source(r->rb) : NULL;
+}
+
+struct ox_source *oxl_reader_source(lua_State *L, int idx)
+{
+	return source_of(check_reader(L, idx));
+}
+
+struct ox_source *oxl_reader_test_source(lua_State *L, int idx)
+{
+	return source_of(luaL_checkudata(L, idx, OXL_READER));
+}
+
+void oxl_reader_set_home(lua_State *L, int idx, int table)
+{
+	idx = lua_absindex(L, idx);
+	if (table)
+		lua_pushvalue(L, table);
+	else
+		lua_pushnil(L);
+	lua_setiuservalue(L, idx, UV_HOME);
+}
+
+/* Out of the table of the loop that holds it. */
+static void leave_home(lua_State *L, int idx)
+{
+	idx = lua_absindex(L, idx);
+	if (lua_getiuservalue(L, idx, UV_HOME) == LUA_TTABLE) {
+		lua_pushlightuserdata(L, lua_touserdata(L, idx));
+		lua_pushnil(L);
+		lua_rawset(L, -3);
+	}
+	lua_pop(L, 1);
+	oxl_reader_set_home(L, idx, 0);
 }
 
 /* ---- dispatch ---- */
@@ -128,9 +191,10 @@ static void on_lost(void *ctx, int cpu, uint64_t lost)
 		report(L, d->r, "lost handler");
 }
 
-int oxl_reader_drain(lua_State *L, int idx, int max)
+/* Deliver up to max (0: all) ready records of the reader at idx. */
+static int drain(lua_State *L, int idx, int max)
 {
-	struct oxl_reader *r = oxl_check_reader(L, idx);
+	struct oxl_reader *r = check_reader(L, idx);
 	struct dispatch d;
 	double t0 = now();
 	int top = lua_gettop(L), n;
@@ -155,13 +219,23 @@ int oxl_reader_drain(lua_State *L, int idx, int max)
 	else
 		n = ox_ringbuf_consume(r->rb, on_sample, &d, max);
 	r->draining = 0;
-	if (r->close_pending)
-		release(r);
 	lua_settop(L, top);
+	if (r->close_pending) {
+		r->close_pending = 0;
+		release(L, idx, r);
+	}
 	r->seconds += now() - t0;
 	if (d.failed)
 		r->failed = 1;
 	return n < 0 ? 0 : n;
+}
+
+int oxl_reader_ready(lua_State *L, int idx)
+{
+	struct oxl_reader *r = luaL_checkudata(L, idx, OXL_READER);
+	if ((!r->pb && !r->rb) || (r->stop_on_error && r->failed))
+		return 0;
+	return drain(L, idx, 0);
 }
 
 /* ---- creation ---- */
@@ -192,11 +266,13 @@ static int l_reader(lua_State *L)
 		return luaL_error(L, "map is closed");
 	def = &inst->obj->maps[m->idx];
 	fd = inst->maps[m->idx].fd;
-	r = lua_newuserdatauv(L, sizeof *r, 5);
-	memset(r, 0, sizeof *r);
+	r = lua_newuserdatauv(L, sizeof *r, UV_HOME);
+	memset(r, 0, sizeof *r);	/* closed: no rings */
 	luaL_setmetatable(L, OXL_READER);
 	snprintf(r->name, sizeof r->name, "%s", def->name);
 	r->obj = inst->obj;
+	if ((r->object = m->owner->object))
+		oxl_object_hold(r->object);
 	r->flush_ms = 50;
 	lua_pushvalue(L, 2);
 	lua_setiuservalue(L, -2, 1);
@@ -258,10 +334,12 @@ static int l_reader(lua_State *L)
 		ox_errprefix(&err, "map '%s'", def->name);
 		return oxl_fail(L, &err);
 	}
+	source_of(r)->flush_ms = r->flush_ms;
 	return 1;
 }
 
-static void release(struct oxl_reader *r)
+/* The rings (out of their loop first), the plan and the object. */
+static void release(lua_State *L, int idx, struct oxl_reader *r)
 {
 	ox_perfbuf_free(r->pb);
 	ox_ringbuf_free(r->rb);
@@ -269,24 +347,30 @@ static void release(struct oxl_reader *r)
 	r->pb = NULL;
 	r->rb = NULL;
 	r->plan = NULL;
+	if (r->object)
+		oxl_object_release(r->object);
+	r->object = NULL;
+	r->obj = NULL;
+	leave_home(L, idx);
 }
 
-/* A handler (or a finalizer running inside one) may close the reader that is
- * calling it: then the rings are released when the drain returns. */
+/* reader:close(), __close, __gc; idempotent. A handler (or a finalizer
+ * running inside one) may close the reader that is calling it: then the
+ * rings are released when the drain returns. */
 static int r_close(lua_State *L)
 {
 	struct oxl_reader *r = luaL_checkudata(L, 1, OXL_READER);
 	if (r->draining)
 		r->close_pending = 1;
 	else
-		release(r);
+		release(L, 1, r);
 	return 0;
 }
 
 static int r_drain(lua_State *L)
 {
 	int max = (int)luaL_optinteger(L, 2, 0);
-	lua_pushinteger(L, oxl_reader_drain(L, 1, max));
+	lua_pushinteger(L, drain(L, 1, max));
 	return 1;
 }
 
@@ -365,7 +449,7 @@ static int r_tostring(lua_State *L)
 
 static int r_flush_ms(lua_State *L)
 {
-	lua_pushinteger(L, oxl_check_reader(L, 1)->flush_ms);
+	lua_pushinteger(L, check_reader(L, 1)->flush_ms);
 	return 1;
 }
 
@@ -389,9 +473,6 @@ void oxl_open_reader(lua_State *L)
 		{ NULL, NULL }
 	};
 	oxl_newclass(L, OXL_READER, meta, methods);
-}
-
-int oxl_reader_new(lua_State *L)
-{
-	return l_reader(L);
+	lua_pushcfunction(L, l_reader);
+	lua_setfield(L, -2, "reader");
 }

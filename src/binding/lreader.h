@@ -1,36 +1,25 @@
-/* lreader.h - readers shared between lreader.c and the loop. */
+/* lreader.h - what the loop (lloop.c) needs of a reader: its source, what
+ * to do when the source is ready, and the table of the loop that holds it. */
 #ifndef OXLUA_LREADER_H
 #define OXLUA_LREADER_H
 
-#include <stdint.h>
 #include <lua.h>
 
 #define OXL_READER "oxlua.reader"
 
-struct ox_perfbuf;
-struct ox_ringbuf;
-struct ox_object;
+struct ox_source;
 
-struct oxl_reader {
-	struct ox_perfbuf *pb;
-	struct ox_ringbuf *rb;
-	char name[64];
-	int decode;
-	const struct ox_object *obj;
-	uint32_t type, type_size;
-	struct oxl_plan *plan;	/* compiled decoder for type, or NULL */
-	uint64_t events, bytes, errors, lost;
-	double seconds;		/* time spent draining, handlers included */
-	int flush_ms;		/* longest an event may wait when wakeups are batched */
-	int stop_on_error, failed;
-	int draining, close_pending;	/* closed from a handler: freed after the drain */
-	char last_error[512];	/* the latest handler error, with its traceback's first line */
-};
-
-struct oxl_reader *oxl_check_reader(lua_State *L, int idx);
-/* Deliver up to max (0: all) ready records of the reader at idx. */
-int oxl_reader_drain(lua_State *L, int idx, int max);
-int oxl_reader_new(lua_State *L);
-void oxl_open_reader(lua_State *L);
+/* The reader at idx as a loop source; raises when it is closed (test: NULL).
+ * Its flush_ms is the reader's; the loop sets the callback. */
+struct ox_source *oxl_reader_source(lua_State *L, int idx);
+struct ox_source *oxl_reader_test_source(lua_State *L, int idx);
+/* The source is readable or its flush is due: deliver every ready record,
+ * unless the reader is closed or stopped at a handler error. Returns how
+ * many were delivered. */
+int oxl_reader_ready(lua_State *L, int idx);
+/* The table at `table` (a loop's readers, keyed by the reader's address)
+ * holds the reader at idx: the reader drops out of it when it closes.
+ * table 0: none. */
+void oxl_reader_set_home(lua_State *L, int idx, int table);
 
 #endif

@@ -1,6 +1,9 @@
 /* lsock.c - the few socket operations a policy needs to use socket filters
- * and to put frames on an interface: core.socketpair, core.send, core.recv,
- * core.close, core.packet_send. Descriptors are plain integers. */
+ * and to put frames on an interface: core.socketpair makes two connected
+ * sockets, each a userdata owning its fd (socket:fd() is what a `socket:FD`
+ * attach point takes); core.packet_send sends raw Ethernet frames. A socket
+ * is created closed and opened by core.socketpair; close (also __close,
+ * __gc) is idempotent, and its other methods raise once it is closed. */
 #include <errno.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -10,24 +13,53 @@
 #include <unistd.h>
 
 #include "binding/lcore.h"
+#include "binding/lopen.h"
 
-/* core.socketpair(["dgram"|"stream"]) -> fd1, fd2 */
+#define OXL_SOCKET "oxlua.socket"
+
+struct oxl_socket { int fd; };
+
+static struct oxl_socket *new_socket(lua_State *L)
+{
+	struct oxl_socket *s = lua_newuserdatauv(L, sizeof *s, 0);
+	s->fd = -1;
+	luaL_setmetatable(L, OXL_SOCKET);
+	return s;
+}
+
+static int check_fd(lua_State *L)
+{
+	struct oxl_socket *s = luaL_checkudata(L, 1, OXL_SOCKET);
+	if (s->fd < 0)
+		luaL_error(L, "socket is closed");
+	return s->fd;
+}
+
+/* core.socketpair(["dgram"|"stream"]) -> socket, socket | nil, msg, errno */
 static int l_socketpair(lua_State *L)
 {
 	static const char *const types[] = { "dgram", "stream", NULL };
 	int t = luaL_checkoption(L, 1, "dgram", types), sv[2];
+	struct oxl_socket *a = new_socket(L), *b = new_socket(L);
 	if (socketpair(AF_UNIX, (t ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0, sv))
 		return oxl_errno(L, errno, "socketpair");
-	lua_pushinteger(L, sv[0]);
-	lua_pushinteger(L, sv[1]);
+	a->fd = sv[0];
+	b->fd = sv[1];
 	return 2;
 }
 
-/* core.send(fd, bytes) -> bytes sent */
-static int l_send(lua_State *L)
+/* socket:fd() -> the descriptor (for `socket:FD` attach points) */
+static int s_fd(lua_State *L)
 {
+	lua_pushinteger(L, check_fd(L));
+	return 1;
+}
+
+/* socket:send(bytes) -> bytes sent | nil, msg, errno (never blocks) */
+static int s_send(lua_State *L)
+{
+	int fd = check_fd(L);
 	size_t len;
-	int fd = (int)luaL_checkinteger(L, 1);
 	const char *data = luaL_checklstring(L, 2, &len);
 	ssize_t n = send(fd, data, len, MSG_DONTWAIT);
 	if (n < 0)
@@ -36,10 +68,10 @@ static int l_send(lua_State *L)
 	return 1;
 }
 
-/* core.recv(fd[, max]) -> bytes | nil, "EAGAIN ..." when nothing is waiting */
-static int l_recv(lua_State *L)
+/* socket:recv([max]) -> bytes | nil, "recv: EAGAIN ...", errno when nothing is waiting */
+static int s_recv(lua_State *L)
 {
-	int fd = (int)luaL_checkinteger(L, 1);
+	int fd = check_fd(L);
 	lua_Integer max = luaL_optinteger(L, 2, 65536);
 	luaL_Buffer b;
 	ssize_t n;
@@ -54,11 +86,23 @@ static int l_recv(lua_State *L)
 	return 1;
 }
 
-static int l_close(lua_State *L)
+/* socket:close(), __close, __gc */
+static int s_close(lua_State *L)
 {
-	if (close((int)luaL_checkinteger(L, 1)))
-		return oxl_errno(L, errno, "close");
-	lua_pushboolean(L, 1);
+	struct oxl_socket *s = luaL_checkudata(L, 1, OXL_SOCKET);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	return 0;
+}
+
+static int s_tostring(lua_State *L)
+{
+	struct oxl_socket *s = luaL_checkudata(L, 1, OXL_SOCKET);
+	if (s->fd >= 0)
+		lua_pushfstring(L, "oxlua.socket (fd %d)", s->fd);
+	else
+		lua_pushliteral(L, "oxlua.socket (closed)");
 	return 1;
 }
 
@@ -96,9 +140,17 @@ static int l_packet_send(lua_State *L)
 
 void oxl_open_sock(lua_State *L)
 {
-	static const luaL_Reg funcs[] = {
-		{ "socketpair", l_socketpair }, { "send", l_send }, { "recv", l_recv },
-		{ "close", l_close }, { "packet_send", l_packet_send }, { NULL, NULL }
+	static const luaL_Reg meta[] = {
+		{ "__gc", s_close }, { "__close", s_close }, { "__tostring", s_tostring },
+		{ NULL, NULL }
 	};
+	static const luaL_Reg methods[] = {
+		{ "fd", s_fd }, { "send", s_send }, { "recv", s_recv }, { "close", s_close },
+		{ NULL, NULL }
+	};
+	static const luaL_Reg funcs[] = {
+		{ "socketpair", l_socketpair }, { "packet_send", l_packet_send }, { NULL, NULL }
+	};
+	oxl_newclass(L, OXL_SOCKET, meta, methods);
 	luaL_setfuncs(L, funcs, 0);
 }

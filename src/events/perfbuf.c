@@ -7,13 +7,13 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
 
+#include "events/loop.h"
 #include "events/reader.h"
 #include "kernel/names.h"
 #include "kernel/sys.h"
@@ -30,6 +30,8 @@ struct ox_perfbuf {
 	size_t page_size, data_size;
 	struct ring *rings;
 	int nr_rings;
+	int *fds;		/* the rings' fds, for the loop */
+	struct ox_source src;
 	int next;		/* ring a consume starts with (fairness under max) */
 	uint8_t *scratch;	/* copies of records that wrap the end of a ring */
 	size_t scratch_size;
@@ -98,6 +100,7 @@ void ox_perfbuf_free(struct ox_perfbuf *pb)
 	int i;
 	if (!pb)
 		return;
+	ox_loop_remove(&pb->src);	/* while the fds are open */
 	for (i = 0; i < pb->nr_rings; i++) {
 		struct ring *r = &pb->rings[i];
 		uint32_t key = (uint32_t)r->cpu;
@@ -110,6 +113,7 @@ void ox_perfbuf_free(struct ox_perfbuf *pb)
 	if (pb->map_fd >= 0)
 		close(pb->map_fd);
 	free(pb->rings);
+	free(pb->fds);
 	free(pb->scratch);
 	free(pb);
 }
@@ -144,7 +148,10 @@ struct ox_perfbuf *ox_perfbuf_new(int map_fd, const struct ox_perfbuf_opts *opts
 	}
 	if (info.max_entries < (uint32_t)ncpu)
 		ncpu = (int)info.max_entries;	/* libbpf's rule: CPUs beyond the map get no ring */
-	if (!(pb = calloc(1, sizeof *pb)) || !(pb->rings = calloc(ncpu ? ncpu : 1, sizeof *pb->rings))) {
+	if (!(pb = calloc(1, sizeof *pb)) || !(pb->rings = calloc(ncpu ? ncpu : 1, sizeof *pb->rings)) ||
+	    !(pb->fds = calloc(ncpu ? ncpu : 1, sizeof *pb->fds))) {
+		if (pb)
+			free(pb->rings);
 		free(pb);
 		ox_errf(err, ENOMEM, "out of memory");
 		return NULL;
@@ -162,25 +169,19 @@ struct ox_perfbuf *ox_perfbuf_new(int map_fd, const struct ox_perfbuf_opts *opts
 		ox_errf(err, ENODEV, "perf buffer: map '%s': no CPU could be opened", info.name);
 		goto fail;
 	}
+	for (cpu = 0; cpu < pb->nr_rings; cpu++)
+		pb->fds[cpu] = pb->rings[cpu].fd;
+	pb->src.fds = pb->fds;
+	pb->src.nr_fds = pb->nr_rings;
 	return pb;
 fail:
 	ox_perfbuf_free(pb);
 	return NULL;
 }
 
-int ox_perfbuf_epoll_add(struct ox_perfbuf *pb, int epfd, void *tag, struct ox_err *err)
+struct ox_source *ox_perfbuf_source(struct ox_perfbuf *pb)
 {
-	int i;
-	for (i = 0; i < pb->nr_rings; i++) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, pb->rings[i].fd, &ev) < 0) {
-			int e = errno, cpu = pb->rings[i].cpu;
-			while (i-- > 0)	/* all or nothing */
-				epoll_ctl(epfd, EPOLL_CTL_DEL, pb->rings[i].fd, NULL);
-			return os_err(err, e, cpu, "epoll_ctl");
-		}
-	}
-	return 0;
+	return &pb->src;
 }
 
 /* Copy len bytes at off of a ring of size bytes, wrapping at its end. */

@@ -1,11 +1,13 @@
 /* reader.h - consuming BPF perf buffers and ring buffers from user space.
  * Engine layer: no Lua. Each reader owns its fds and mappings; free is
- * idempotent-safe (NULL ok) and releases everything. */
+ * idempotent-safe (NULL ok) and releases everything. Each reader is a loop
+ * source (events/source.h). */
 #ifndef OXLUA_READER_H
 #define OXLUA_READER_H
 
 #include <stdint.h>
 #include "common.h"
+#include "events/source.h"
 
 /* Called for each record. data points into the ring (or a scratch copy for a
  * record that wraps); it is valid only during the call. Return 0 to go on,
@@ -36,8 +38,9 @@ struct ox_perfbuf *ox_perfbuf_new(int map_fd, const struct ox_perfbuf_opts *opts
 				  struct ox_err *err);
 void ox_perfbuf_free(struct ox_perfbuf *pb);
 
-/* Add every CPU's fd to epfd (EPOLLIN) with data.ptr = tag. */
-int ox_perfbuf_epoll_add(struct ox_perfbuf *pb, int epfd, void *tag, struct ox_err *err);
+/* The perf buffer as a loop source: one fd per CPU ring. Its consumer sets
+ * the callback; ox_perfbuf_free takes it out of its loop first. */
+struct ox_source *ox_perfbuf_source(struct ox_perfbuf *pb);
 
 /* Consume every CPU's ring: records in order per CPU; data_tail advanced once
  * per ring per call (release store); records that wrap the end of the ring
@@ -61,7 +64,9 @@ struct ox_ringbuf;
  * for the reader). */
 struct ox_ringbuf *ox_ringbuf_new(int map_fd, struct ox_err *err);
 void ox_ringbuf_free(struct ox_ringbuf *rb);
-int ox_ringbuf_epoll_add(struct ox_ringbuf *rb, int epfd, void *tag, struct ox_err *err);
+/* The ring buffer as a loop source: its fd (a duplicate of the map's).
+ * ox_ringbuf_free takes it out of its loop before closing the fd. */
+struct ox_source *ox_ringbuf_source(struct ox_ringbuf *rb);
 /* Consume ready records: busy ones stop the scan, discarded ones are skipped
  * (and counted); consumer_pos is committed after each record (release store),
  * so a reader that keeps up paces the producer through the kernel's wakeups.

@@ -7,10 +7,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "events/loop.h"
 #include "events/reader.h"
 #include "kernel/names.h"
 #include "kernel/sys.h"
@@ -23,6 +23,7 @@ struct ox_ringbuf {
 	const unsigned long *producer_pos;	/* producer page, read-only */
 	const uint8_t *data;			/* data area, twice */
 	struct ox_ringbuf_stats stats;
+	struct ox_source src;	/* fd, for the loop */
 };
 
 static int os_err(struct ox_err *err, int e, const char *name, const char *what)
@@ -35,6 +36,9 @@ void ox_ringbuf_free(struct ox_ringbuf *rb)
 {
 	if (!rb)
 		return;
+	/* Before the fd closes: the map's own fd keeps the file open, and epoll
+	 * would go on watching it (and reporting its unread records). */
+	ox_loop_remove(&rb->src);
 	if (rb->consumer_pos)
 		munmap(rb->consumer_pos, rb->page_size);
 	if (rb->producer_pos)
@@ -92,18 +96,17 @@ struct ox_ringbuf *ox_ringbuf_new(int map_fd, struct ox_err *err)
 	}
 	rb->producer_pos = m;
 	rb->data = (const uint8_t *)m + page_size;
+	rb->src.fds = &rb->fd;
+	rb->src.nr_fds = 1;
 	return rb;
 fail:
 	ox_ringbuf_free(rb);
 	return NULL;
 }
 
-int ox_ringbuf_epoll_add(struct ox_ringbuf *rb, int epfd, void *tag, struct ox_err *err)
+struct ox_source *ox_ringbuf_source(struct ox_ringbuf *rb)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, rb->fd, &ev) < 0)
-		return os_err(err, errno, rb->name, "epoll_ctl");
-	return 0;
+	return &rb->src;
 }
 
 /* Drains the ring, giving each record's space back as soon as it has been

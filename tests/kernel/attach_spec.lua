@@ -195,16 +195,16 @@ describe("attach #root", function()
 
   it("attaches a socket filter to a socketpair", function()
     local a, b = ox.core.socketpair()
-    local g = group_of({ ox.program("sock_count", { "socket:" .. b }) })
+    local g = group_of({ ox.program("sock_count", { "socket:" .. b:fd() }) })
     assert(g:load())
-    for i = 1, 5 do ox.core.send(a, "datagram " .. i) end
-    for i = 1, 5 do assert.equal("datagram " .. i, ox.core.recv(b)) end
+    for i = 1, 5 do a:send("datagram " .. i) end
+    for i = 1, 5 do assert.equal("datagram " .. i, b:recv()) end
     assert.equal(5, count(g, "sock"))
     g:close()
-    ox.core.send(a, "after")
-    assert.equal("after", ox.core.recv(b))
-    ox.core.close(a)
-    ox.core.close(b)
+    a:send("after")
+    assert.equal("after", b:recv())
+    a:close()
+    b:close()
   end)
 
   describe("on a veth pair", function()

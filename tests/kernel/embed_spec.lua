@@ -188,7 +188,7 @@ describe("docs/api.md", function()
     local reg = debug.getregistry()
     for tname, var in pairs { ["oxlua.object"] = "object", ["oxlua.instance"] = "inst",
         ["oxlua.map"] = "map", ["oxlua.program"] = "prog", ["oxlua.link"] = "link",
-        ["oxlua.reader"] = "reader", ["oxlua.loop"] = "loop" } do
+        ["oxlua.reader"] = "reader", ["oxlua.loop"] = "loop", ["oxlua.socket"] = "sock" } do
       for name, v in pairs(reg[tname].__index) do
         if type(v) == "function" then need(("%s:%s("):format(var, name)) end
       end
@@ -232,7 +232,7 @@ describe("types/oxlua.lua", function()
     local reg = debug.getregistry()
     for tname, class in pairs { ["oxlua.object"] = "Object", ["oxlua.instance"] = "Instance",
         ["oxlua.map"] = "Map", ["oxlua.program"] = "LoadedProgram", ["oxlua.link"] = "Link",
-        ["oxlua.reader"] = "Reader", ["oxlua.loop"] = "Loop" } do
+        ["oxlua.reader"] = "Reader", ["oxlua.loop"] = "Loop", ["oxlua.socket"] = "Socket" } do
       assert.is_table(reg[tname], tname)
       methods(reg[tname].__index, class, tname)
     end
@@ -246,7 +246,7 @@ describe("types/oxlua.lua", function()
     local src = h.read("types/oxlua.lua")
     assert.matches("^%-%-%-@meta", src)
     for _, class in ipairs { "oxlua", "oxlua.Blueprint", "oxlua.Program", "oxlua.Version",
-        "oxlua.Group", "oxlua.Map", "oxlua.LoadedProgram", "oxlua.Link", "oxlua.Reader" } do
+        "oxlua.Group", "oxlua.Map", "oxlua.LoadedProgram", "oxlua.Link", "oxlua.Reader", "oxlua.Loop", "oxlua.Socket" } do
       assert.matches("%-%-%-@class " .. class:gsub("%p", "%%%0") .. "[%s:]", src)
     end
   end)

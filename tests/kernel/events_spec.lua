@@ -274,6 +274,77 @@ describe("events #root", function()
     ox.close_all()
   end)
 
+  -- A ring buffer reader watches a duplicate of its map's fd: closing the
+  -- duplicate alone leaves the file in the epoll set (the map's fd keeps it
+  -- open), and its unread records would wake every poll at once.
+  local function idle_polls(poll)
+    local cpu0, t0, calls, handled = os.clock(), ox.core.now(), 0, 0
+    while ox.core.now() - t0 < 0.6 do
+      handled = handled + poll(200)
+      calls = calls + 1
+    end
+    return handled, calls, os.clock() - cpu0
+  end
+
+  local function wait_produced(g, n)
+    local deadline = ox.core.now() + 5
+    while g.maps.counts:get(PRODUCED_RING) < n and ox.core.now() < deadline do
+      os.execute("sleep 0.02")
+    end
+    return g.maps.counts:get(PRODUCED_RING)
+  end
+
+  it("takes a reader closed while its group lives out of the loop", function()
+    local pid, _, release = h.spawn("getppid", 1000000)
+    local g = emitter(pid, 2)
+    local ring, perf = 0, 0
+    g:on("ring_events", function() ring = ring + 1 end)
+    g:on("perf_events", function() perf = perf + 1 end, { flush_ms = 0 })
+    assert(g:load())
+    g.readers.ring_events:close()
+    local p = release()
+    assert.truthy(wait_produced(g, 1000) >= 1000) -- unread records wait in the ring
+    local t0 = ox.core.now()
+    assert.equal(0, ox.poll(200))
+    assert.truthy(ox.core.now() - t0 >= 0.19, "ox.poll(200) returned early")
+    local handled, calls, cpu = idle_polls(ox.poll)
+    assert.equal(0, handled)
+    assert.truthy(calls <= 4, ("%d polls in 0.6 s"):format(calls))
+    assert.truthy(cpu < 0.15, ("%.2f s of CPU in 0.6 s"):format(cpu))
+    assert.equal(0, ring + perf)
+    local names = {}
+    for _, s in ipairs(ox.stats()) do names[#names + 1] = s.name end
+    assert.same({ "perf_events" }, names) -- the loop's readers
+    g:close()
+    p:read("a")
+    p:close()
+  end)
+
+  it("takes a reader out of the epoll set on loop:remove", function()
+    local pid, _, release = h.spawn("getppid", 1000000)
+    local g = emitter(pid, 2)
+    assert(g:load())
+    local lp = assert(ox.core.loop())
+    local seen = 0
+    local r = assert(ox.core.reader(g.maps.ring_events, function() seen = seen + 1 end))
+    assert(lp:add(r))
+    lp:remove(r)
+    assert.same({}, lp:readers())
+    local p = release()
+    assert.truthy(wait_produced(g, 1000) >= 1000)
+    local handled, calls, cpu = idle_polls(function(ms) return lp:poll(ms) end)
+    assert.equal(0, handled)
+    assert.truthy(calls <= 4, ("%d polls in 0.6 s"):format(calls))
+    assert.truthy(cpu < 0.15, ("%.2f s of CPU in 0.6 s"):format(cpu))
+    assert.equal(0, seen)
+    assert.truthy(r:drain() > 0) -- still open: the records are there to take
+    r:close()
+    lp:close()
+    g:close()
+    p:read("a")
+    p:close()
+  end)
+
   it("runs for a duration, with timers", function()
     local ticks = 0
     local id = ox.every(0.05, function() ticks = ticks + 1 end)
