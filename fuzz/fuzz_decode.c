@@ -1,6 +1,6 @@
 /* fuzz_decode.c - libFuzzer target: decoding bytes into Lua values by a BTF
- * type, the way events and map values are decoded (src/lua/lbtf.c, and the
- * compiled plans of src/lua/lbtfplan.c), and encoding the value back.
+ * type, the way events and map values are decoded (src/binding/lbtf.c, and the
+ * compiled plans of src/binding/lbtfplan.c), and encoding the value back.
  *
  * Input: u32 N, N bytes of BTF, u32 type id (taken modulo the BTF's ids),
  * then the data. The data sits in a buffer of its exact size, so any read
