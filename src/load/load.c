@@ -221,18 +221,18 @@ struct ox_instance *ox_load(struct ox_object *obj, const struct ox_load_opts *o,
 			goto fail;
 		ox_link_each_relo(obj, &links[i], mark_needs, &ctx);
 		if (obj->funcs[fi].def.prog_type == OX_PROG_TYPE_STRUCT_OPS) {
-			int m, s;
-			if (ox_struct_ops_slot_of(obj, o->progs[i], &m, &s)) {
+			/* every struct_ops map it is a member of, to be registered later */
+			int members = 0;
+			for (uint32_t k = 0; k < obj->nr_maps; k++)
+				for (uint32_t s = 0; obj->maps[k].kind == OX_MAP_STRUCT_OPS &&
+				     s < obj->maps[k].nr_slots; s++)
+					if (!strcmp(obj->maps[k].slots[s].target, o->progs[i]))
+						need[k] = 1, members++;
+			if (!members) {
 				ox_errf(err, EINVAL, "program '%s' (struct_ops) is the member of no "
 					"struct_ops variable (SEC(\".struct_ops\"))", o->progs[i]);
 				goto fail;
 			}
-			/* every struct_ops map it is a member of, to be registered later */
-			for (uint32_t k = 0; k < obj->nr_maps; k++)
-				for (uint32_t s2 = 0; obj->maps[k].kind == OX_MAP_STRUCT_OPS &&
-				     s2 < obj->maps[k].nr_slots; s2++)
-					if (!strcmp(obj->maps[k].slots[s2].target, o->progs[i]))
-						need[k] = 1;
 		}
 	}
 	for (uint32_t i = 0; i < o->nr_maps; i++) {

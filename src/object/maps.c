@@ -321,6 +321,41 @@ static int parse_btf_map(struct ox_object *obj, struct ox_mapdef *m, uint32_t de
 	return check_map(m, err);
 }
 
+/* The map of section sec whose definition holds byte off, or NULL. */
+static struct ox_mapdef *map_holding(struct ox_object *obj, int sec, uint64_t off)
+{
+	for (uint32_t i = 0; i < obj->nr_maps; i++) {
+		struct ox_mapdef *m = &obj->maps[i];
+		if (m->sec == sec && off >= m->sec_off && off < m->sec_off + m->def_size)
+			return m;
+	}
+	return NULL;
+}
+
+/* Append an initial slot to m (the array doubles: 1, 2, 4, ...). */
+static struct ox_slot *add_slot(struct ox_mapdef *m, uint32_t index, const char *target,
+				int is_prog, struct ox_err *err)
+{
+	struct ox_slot *sl;
+	if ((m->nr_slots & (m->nr_slots - 1)) == 0) {
+		sl = realloc(m->slots, (m->nr_slots ? 2 * (size_t)m->nr_slots : 1) * sizeof *sl);
+		if (!sl) {
+			ox_errf(err, ENOMEM, "out of memory");
+			return NULL;
+		}
+		m->slots = sl;
+	}
+	sl = &m->slots[m->nr_slots];
+	sl->index = index;
+	sl->is_prog = is_prog;
+	if (!(sl->target = strdup(target))) {
+		ox_errf(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	m->nr_slots++;
+	return sl;
+}
+
 struct slot_ctx {
 	struct ox_object *obj;
 	struct ox_elf *elf;
@@ -335,50 +370,36 @@ static int slot_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_err *er
 	const struct btf *btf = obj->btf;
 	const char *target = c->elf->sym_names[GELF_R_SYM(rel->r_info)];
 	const GElf_Sym *tsym = &c->elf->syms[GELF_R_SYM(rel->r_info)];
-	for (uint32_t mi = 0; mi < obj->nr_maps; mi++) {
-		struct ox_mapdef *m = &obj->maps[mi];
-		const struct btf_type *def;
-		uint64_t values_off = 0;
-		struct ox_slot *sl;
-		if (m->sec != c->elf->btf_maps_sec || rel->r_offset < m->sec_off ||
-		    rel->r_offset >= m->sec_off + m->def_size)
-			continue;
-		/* the 'values' member of this map's definition struct */
-		def = btf_type_by_id(btf, m->def_type);
-		for (uint32_t k = 0; def && k < btf_vlen(def); k++)
-			if (!strcmp(btf_str(btf, btf_members(def)[k].name_off), "values"))
-				values_off = btf_member_bit_offset(def, k) / 8 + 1;
-		if (!values_off)
-			return ox_errf(err, 0, "map '%s': relocation %zu against '%s' outside 'values'",
-				       m->name, i, target);
-		values_off--;
-		if (rel->r_offset - m->sec_off < values_off ||
-		    (rel->r_offset - m->sec_off - values_off) % 8)
-			return ox_errf(err, 0, "map '%s': misaligned initial slot for '%s'", m->name,
-				       target);
-		if (m->nr_slots >= m->def_size / 8)	/* each slot is a pointer in the definition */
-			return ox_errf(err, 0, "map '%s': more initial slots than its definition "
-				       "holds", m->name);
-		if ((m->nr_slots & (m->nr_slots - 1)) == 0) {	/* 0, 1, 2, 4, ...: double */
-			sl = realloc(m->slots, (m->nr_slots ? 2 * (size_t)m->nr_slots : 1) * sizeof *sl);
-			if (!sl)
-				return ox_errf(err, ENOMEM, "out of memory");
-			m->slots = sl;
-		}
-		sl = m->slots;
-		sl += m->nr_slots;
-		sl->index = (uint32_t)((rel->r_offset - m->sec_off - values_off) / 8);
-		sl->is_prog = GELF_ST_TYPE(tsym->st_info) == STT_FUNC;
-		if (!(sl->target = strdup(target)))
-			return ox_errf(err, ENOMEM, "out of memory");
-		m->nr_slots++;
-		if (!sl->is_prog && ox_object_find_map(obj, target) < 0)
-			return ox_errf(err, 0, "map '%s': initial slot %u names unknown map '%s'",
-				       m->name, sl->index, target);
-		return 0;
-	}
-	return ox_errf(err, 0, "section '.maps': relocation %zu against '%s' at offset %lu "
-		       "belongs to no map", i, target, (unsigned long)rel->r_offset);
+	struct ox_mapdef *m = map_holding(obj, c->elf->btf_maps_sec, rel->r_offset);
+	const struct btf_type *def;
+	uint64_t values_off = 0;
+	struct ox_slot *sl;
+	if (!m)
+		return ox_errf(err, 0, "section '.maps': relocation %zu against '%s' at offset %lu "
+			       "belongs to no map", i, target, (unsigned long)rel->r_offset);
+	/* the 'values' member of this map's definition struct */
+	def = btf_type_by_id(btf, m->def_type);
+	for (uint32_t k = 0; def && k < btf_vlen(def); k++)
+		if (!strcmp(btf_str(btf, btf_members(def)[k].name_off), "values"))
+			values_off = btf_member_bit_offset(def, k) / 8 + 1;
+	if (!values_off)
+		return ox_errf(err, 0, "map '%s': relocation %zu against '%s' outside 'values'",
+			       m->name, i, target);
+	values_off--;
+	if (rel->r_offset - m->sec_off < values_off ||
+	    (rel->r_offset - m->sec_off - values_off) % 8)
+		return ox_errf(err, 0, "map '%s': misaligned initial slot for '%s'", m->name,
+			       target);
+	if (m->nr_slots >= m->def_size / 8)	/* each slot is a pointer in the definition */
+		return ox_errf(err, 0, "map '%s': more initial slots than its definition "
+			       "holds", m->name);
+	if (!(sl = add_slot(m, (uint32_t)((rel->r_offset - m->sec_off - values_off) / 8),
+			    target, GELF_ST_TYPE(tsym->st_info) == STT_FUNC, err)))
+		return -1;
+	if (!sl->is_prog && ox_object_find_map(obj, target) < 0)
+		return ox_errf(err, 0, "map '%s': initial slot %u names unknown map '%s'",
+			       m->name, sl->index, target);
+	return 0;
 }
 
 static int cmp_slot(const void *a, const void *b)
@@ -535,43 +556,29 @@ static int struct_ops_rel(void *vctx, const GElf_Rel *rel, size_t i, struct ox_e
 	size_t symi = GELF_R_SYM(rel->r_info);
 	const GElf_Sym *sym = &c->elf->syms[symi];
 	const char *target = c->elf->sym_names[symi];
-	for (uint32_t mi = 0; mi < obj->nr_maps; mi++) {
-		struct ox_mapdef *m = &obj->maps[mi];
-		const struct btf_type *st;
-		struct ox_slot *sl;
-		uint64_t off;
-		uint32_t k;
-		if (m->kind != OX_MAP_STRUCT_OPS || m->sec != c->sec || rel->r_offset < m->sec_off ||
-		    rel->r_offset >= m->sec_off + m->def_size)
-			continue;
-		off = rel->r_offset - m->sec_off;
-		st = btf_type_by_id(obj->btf, m->def_type);
-		for (k = 0; k < btf_vlen(st); k++)
-			if (btf_member_bit_offset(st, k) == off * 8)
-				break;
-		if (k == btf_vlen(st))
-			return ox_errf(err, 0, "struct_ops '%s': relocation %zu at offset %lu is at no "
-				       "member", m->name, i, (unsigned long)off);
-		if (GELF_ST_TYPE(sym->st_info) != STT_FUNC || ox_object_find_func(obj, target) < 0)
-			return ox_errf(err, 0, "struct_ops '%s': member '%s' points to '%s', which is "
-				       "not a program", m->name, btf_str(obj->btf, btf_members(st)[k].name_off),
-				       target);
-		if (m->nr_slots >= btf_vlen(st))
-			return ox_errf(err, 0, "struct_ops '%s': more programs than members", m->name);
-		if (!(sl = realloc(m->slots, (m->nr_slots + 1) * sizeof *sl)))
-			return ox_errf(err, ENOMEM, "out of memory");
-		m->slots = sl;
-		sl += m->nr_slots;
-		sl->index = k;
-		sl->is_prog = 1;
-		if (!(sl->target = strdup(target)))
-			return ox_errf(err, ENOMEM, "out of memory");
-		m->nr_slots++;
-		return 0;
-	}
-	return ox_errf(err, 0, "section '%s': relocation %zu against '%s' at offset %lu belongs "
-		       "to no variable", c->elf->secs[c->sec].name, i, target,
-		       (unsigned long)rel->r_offset);
+	struct ox_mapdef *m = map_holding(obj, c->sec, rel->r_offset);
+	const struct btf_type *st;
+	uint64_t off;
+	uint32_t k;
+	if (!m)	/* (only struct_ops variables live in this section) */
+		return ox_errf(err, 0, "section '%s': relocation %zu against '%s' at offset %lu "
+			       "belongs to no variable", c->elf->secs[c->sec].name, i, target,
+			       (unsigned long)rel->r_offset);
+	off = rel->r_offset - m->sec_off;
+	st = btf_type_by_id(obj->btf, m->def_type);
+	for (k = 0; k < btf_vlen(st); k++)
+		if (btf_member_bit_offset(st, k) == off * 8)
+			break;
+	if (k == btf_vlen(st))
+		return ox_errf(err, 0, "struct_ops '%s': relocation %zu at offset %lu is at no "
+			       "member", m->name, i, (unsigned long)off);
+	if (GELF_ST_TYPE(sym->st_info) != STT_FUNC || ox_object_find_func(obj, target) < 0)
+		return ox_errf(err, 0, "struct_ops '%s': member '%s' points to '%s', which is "
+			       "not a program", m->name, btf_str(obj->btf, btf_members(st)[k].name_off),
+			       target);
+	if (m->nr_slots >= btf_vlen(st))
+		return ox_errf(err, 0, "struct_ops '%s': more programs than members", m->name);
+	return add_slot(m, k, target, 1, err) ? 0 : -1;
 }
 
 static int struct_ops_maps(struct ox_object *obj, struct ox_elf *elf, struct ox_err *err)
